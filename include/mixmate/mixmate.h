@@ -1,0 +1,81 @@
+/*
+ * mixmate/mixmate.h - Mixture Model Auto-Encoders on MPI ranks.
+ *
+ * The entry points behind the mixmate subcommands. Each is collective over
+ * MPI_COMM_WORLD: every rank calls it with the same configuration, and every
+ * rank returns the same status. On failure one rank has printed one line
+ * naming the file, dataset or flag at fault, and no result file is left
+ * half-written.
+ */
+#ifndef MIXMATE_MIXMATE_H
+#define MIXMATE_MIXMATE_H
+
+#include <mixmate/kernels.h>
+#include <mixmate/status.h>
+#include <mixmate/version.h>
+
+#include <stdint.h>
+
+typedef enum { MM_INIT_KMEANS = 0, MM_INIT_RANDOM = 1 } mm_init;
+
+typedef struct {
+    const char *data;     /* input HDF5 file */
+    const char *samples;  /* samples dataset, rows are samples */
+    const char *labels;   /* labels dataset, or NULL */
+    int labels_required;  /* labels named on the command line: must exist */
+    const char *out;      /* output directory */
+    int force;            /* overwrite results already in out */
+
+    mm_dims d;            /* K, N, L, lambda, eta; M comes from the data */
+    double lr;            /* Adam learning rate */
+    int batch;            /* global batch, split across ranks */
+    int epochs;
+    uint64_t seed;
+    mm_init init;
+    int64_t init_subset;  /* samples the initialisation looks at */
+    int kmeans_restarts;  /* k-means++ starts; the lowest inertia wins */
+    mm_kernel kernel;
+    int eval_every;       /* evaluation pass every this many epochs (and the last) */
+} mm_train_config;
+
+typedef struct {
+    const char *model;    /* model.h5 of a training run */
+    const char *data, *samples, *labels;
+    int labels_required;
+    const char *out;      /* assignments file */
+    int force;
+    int batch;            /* samples encoded at once per rank */
+    mm_kernel kernel;
+} mm_assign_config;
+
+typedef struct {
+    const char *out;
+    int64_t n;            /* samples */
+    int M, K, N;          /* features, clusters, atoms per cluster */
+    int active;           /* non-zero code entries per sample */
+    double noise;         /* standard deviation of the added Gaussian noise */
+    uint64_t seed;
+    int force;
+} mm_synth_config;
+
+typedef struct {
+    const char *out;
+    const char *const *inputs; /* IDX files, images and labels in any order */
+    int n_inputs;
+    int force;
+} mm_import_config;
+
+/* Train a model; writes out/model.h5, out/assignments.h5, out/metrics.jsonl. */
+mm_status mm_train(const mm_train_config *cfg);
+
+/* Cluster a data set with a trained model. */
+mm_status mm_assign(const mm_assign_config *cfg);
+
+/* Write a data set drawn from the model itself (with its labels and the true
+ * dictionaries), rows written in parallel. */
+mm_status mm_synth(const mm_synth_config *cfg);
+
+/* Convert IDX files (gzip or plain) to /samples float32 in [0, 1] and /labels. */
+mm_status mm_import(const mm_import_config *cfg);
+
+#endif

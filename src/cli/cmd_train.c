@@ -1,0 +1,59 @@
+/* mixmate train: flags to a validated configuration, then mm_train. */
+#include <mixmate/mixmate.h>
+
+#include "cli/args.h"
+#include "cli/commands.h"
+#include "par/par.h"
+
+#define BIG 1e30
+
+static const char *const INITS[] = {"kmeans", "random", NULL};
+static const char *const KERNELS[] = {"code", "data", NULL};
+
+mm_status mm_cmd_train(int argc, char **argv)
+{
+    mm_train_config c = {
+        .samples = "/samples", .labels = "/labels",
+        .d = {.N = 50, .L = 15, .lambda = 0.75, .eta = 0.04},
+        .lr = 1e-3, .batch = 256, .epochs = 50, .seed = 0,
+        .init = MM_INIT_KMEANS, .init_subset = 2000, .kmeans_restarts = 10,
+        .kernel = MM_KERNEL_CODE, .eval_every = 1,
+    };
+    const char *labels = NULL;
+    mm_arg table[] = {
+        {"--data", ARG_TEXT, &c.data, "FILE", "input HDF5 file", 1},
+        {"--clusters", ARG_INT, &c.d.K, "K", "number of clusters", 1, 1, BIG},
+        {"--out", ARG_TEXT, &c.out, "DIR", "output directory (created if missing)", 1},
+        {"--samples", ARG_TEXT, &c.samples, "NAME", "samples dataset, rows are samples"},
+        {"--labels", ARG_TEXT, &labels, "NAME",
+         "integer labels for ACC/NMI/ARI (default /labels when present)"},
+        {"--atoms", ARG_INT, &c.d.N, "N", "atoms per dictionary", 0, 1, BIG},
+        {"--layers", ARG_INT, &c.d.L, "L", "unrolled FISTA layers", 0, 1, BIG},
+        {"--lambda", ARG_REAL, &c.d.lambda, "X", "l1 penalty", 0, 0, BIG},
+        {"--step", ARG_REAL, &c.d.eta, "X", "FISTA step size", 0, 0, BIG, 1},
+        {"--lr", ARG_REAL, &c.lr, "X", "Adam learning rate", 0, 0, BIG, 1},
+        {"--batch", ARG_INT, &c.batch, "B", "global batch, split across ranks", 0, 1, BIG},
+        {"--epochs", ARG_INT, &c.epochs, "E", "training epochs", 0, 0, BIG},
+        {"--seed", ARG_U64, &c.seed, "S", "seed of every random choice"},
+        {"--init", ARG_CHOICE, &c.init, "kmeans|random", "initial dictionaries", .choices = INITS},
+        {"--init-subset", ARG_I64, &c.init_subset, "S", "samples k-means looks at", 0, 1, BIG},
+        {"--kmeans-restarts", ARG_INT, &c.kmeans_restarts, "R", "k-means++ starts", 0, 1, BIG},
+        {"--kernel", ARG_CHOICE, &c.kernel, "code|data",
+         "FISTA in code space (fast) or data space (reference)", .choices = KERNELS},
+        {"--eval-every", ARG_INT, &c.eval_every, "E", "evaluation pass every E epochs", 0, 1,
+         BIG},
+        {"--force", ARG_FLAG, &c.force, "", "overwrite the results of an earlier run"},
+        {NULL},
+    };
+
+    if (mm_args_wants_help(argc, argv)) {
+        mm_args_help("mixmate train --data FILE --clusters K --out DIR [flags]",
+                     "Train K sparse dictionaries (MixMate) on the rows of an HDF5 dataset. "
+                     "Writes DIR/model.h5,\nDIR/assignments.h5 and DIR/metrics.jsonl.", table);
+        return MM_OK;
+    }
+    MM_TRY(mm_par_agree(mm_args_parse(table, argc, argv, 2, NULL, 0, NULL)));
+    c.labels = labels ? labels : "/labels";
+    c.labels_required = labels != NULL;
+    return mm_train(&c);
+}

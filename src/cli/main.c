@@ -1,0 +1,59 @@
+/*
+ * mixmate: the command-line entry. Starts MPI, dispatches a subcommand, and
+ * turns its status into the same exit code on every rank.
+ */
+#include <mixmate/mixmate.h>
+
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/commands.h"
+#include "par/par.h"
+
+typedef struct {
+    const char *name;
+    mm_status (*run)(int argc, char **argv);
+    const char *summary;
+} command;
+
+static const command COMMANDS[] = {
+    {"train", mm_cmd_train, "train dictionaries on an HDF5 data set"},
+    {"assign", mm_cmd_assign, "cluster a data set with a trained model"},
+    {"synth", mm_cmd_synth, "write a data set drawn from the model itself"},
+    {"import", mm_cmd_import, "convert IDX files (MNIST family) to HDF5"},
+};
+
+static void usage(void)
+{
+    mm_log0("usage: mixmate COMMAND [flags]   (mixmate COMMAND --help for its flags)\n");
+    mm_log0("Mixture Model Auto-Encoders: clustering with one sparse dictionary per cluster.\n");
+    mm_log0("commands:");
+    for (size_t i = 0; i < sizeof COMMANDS / sizeof *COMMANDS; i++)
+        mm_log0("  %-8s %s", COMMANDS[i].name, COMMANDS[i].summary);
+    mm_log0("\n  --version  print the version and build");
+}
+
+static mm_status dispatch(int argc, char **argv)
+{
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        usage();
+        return argc < 2 ? mm_par_agree(mm_fail(MM_ERR_USAGE, "no command given")) : MM_OK;
+    }
+    if (strcmp(argv[1], "--version") == 0) {
+        mm_log0("mixmate %s (%s), %s", MM_VERSION, MM_GIT_REVISION, MM_COMPILER);
+        return MM_OK;
+    }
+    for (size_t i = 0; i < sizeof COMMANDS / sizeof *COMMANDS; i++)
+        if (strcmp(argv[1], COMMANDS[i].name) == 0)
+            return COMMANDS[i].run(argc, argv);
+    return mm_par_agree(mm_fail(MM_ERR_USAGE, "%s: unknown command (see mixmate --help)",
+                                argv[1]));
+}
+
+int main(int argc, char **argv)
+{
+    mm_par_init(&argc, &argv);
+    mm_status st = dispatch(argc, argv);
+    mm_par_finalize();
+    return mm_status_exit_code(st);
+}

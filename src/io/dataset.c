@@ -1,0 +1,191 @@
+/*
+ * Sharded reading of samples and labels. Reads go in collective slabs of at
+ * most 256 Mi values per rank, because MPI-IO counts are int and some
+ * MPI-IO layers fail on single requests over 2 GiB; every rank takes part in
+ * every slab, possibly with an empty selection, as collective I/O demands.
+ */
+#include "io/dataset.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "io/h5util.h"
+#include "par/par.h"
+
+#define SLAB_VALUES ((int64_t)1 << 28)
+
+static void describe_type(hid_t type, char *buf, size_t size)
+{
+    H5T_class_t cls = H5Tget_class(type);
+    size_t bytes = H5Tget_size(type);
+    if (cls == H5T_INTEGER)
+        snprintf(buf, size, "%sint%zu", H5Tget_sign(type) == H5T_SGN_NONE ? "u" : "", 8 * bytes);
+    else if (cls == H5T_FLOAT)
+        snprintf(buf, size, "float%zu", 8 * bytes);
+    else
+        snprintf(buf, size, "a non-numeric type (class %d)", (int)cls);
+}
+
+/* Open name in file and check its rank and type class; returns the dims. */
+static mm_status open_checked(hid_t file, const char *path, const char *name, int want_rank,
+                              int integer_only, hid_t *set, int64_t dims[2], char *type_desc)
+{
+    if (H5Lexists(file, name, H5P_DEFAULT) <= 0)
+        return mm_fail(MM_ERR_INPUT, "%s: dataset %s not found", path, name);
+    *set = H5Dopen2(file, name, H5P_DEFAULT);
+    if (*set < 0)
+        return mm_fail(MM_ERR_INPUT, "%s: %s is not a dataset", path, name);
+
+    hid_t type = H5Dget_type(*set), space = H5Dget_space(*set);
+    H5T_class_t cls = H5Tget_class(type);
+    int rank = H5Sget_simple_extent_ndims(space);
+    hsize_t hd[8] = {0};
+    if (rank > 0 && rank <= 8)
+        H5Sget_simple_extent_dims(space, hd, NULL);
+    describe_type(type, type_desc, 48);
+    H5Tclose(type);
+    H5Sclose(space);
+
+    if (cls != H5T_INTEGER && (integer_only || cls != H5T_FLOAT))
+        return mm_fail(MM_ERR_INPUT, "%s: dataset %s: expected %s values, found %s", path, name,
+                       integer_only ? "integer" : "numeric", type_desc);
+    if (rank != want_rank)
+        return mm_fail(MM_ERR_INPUT, "%s: dataset %s: expected rank %d, found rank %d", path,
+                       name, want_rank, rank);
+    dims[0] = (int64_t)hd[0];
+    dims[1] = want_rank == 2 ? (int64_t)hd[1] : 1;
+    return MM_OK;
+}
+
+/* Collective: rows [lo, hi) of an n x cols dataset into out, as mem_type. */
+static mm_status read_rows(hid_t set, int64_t lo, int64_t hi, int64_t cols, int rank,
+                           hid_t mem_type, size_t elem, void *out)
+{
+    int64_t slab_rows = SLAB_VALUES / cols > 0 ? SLAB_VALUES / cols : 1;
+    int64_t slabs = (hi - lo + slab_rows - 1) / slab_rows;
+    mm_par_max_i64(&slabs, 1);
+
+    hid_t fspace = H5Dget_space(set), dxpl = mm_h5_dxpl_collective();
+    herr_t rc = 0;
+    for (int64_t s = 0; s < slabs; s++) {
+        int64_t a = lo + s * slab_rows, b = a + slab_rows < hi ? a + slab_rows : hi;
+        hsize_t start[2] = {(hsize_t)a, 0}, count[2] = {(hsize_t)(b > a ? b - a : 0), (hsize_t)cols};
+        hid_t mspace = H5Screate_simple(rank, count[0] ? count : (hsize_t[2]){1, (hsize_t)cols},
+                                        NULL);
+        if (b > a) {
+            H5Sselect_hyperslab(fspace, H5S_SELECT_SET, start, NULL, count, NULL);
+        } else {
+            H5Sselect_none(fspace);
+            H5Sselect_none(mspace);
+        }
+        void *dst = (char *)out + (size_t)((b > a ? a : lo) - lo) * cols * elem;
+        rc |= H5Dread(set, mem_type, mspace, fspace, dxpl, dst);
+        H5Sclose(mspace);
+    }
+    H5Pclose(dxpl);
+    H5Sclose(fspace);
+    return rc < 0 ? mm_fail(MM_ERR_IO, "collective read failed") : MM_OK;
+}
+
+static mm_status check_finite(const mm_shard *s, const char *path, const char *name)
+{
+    size_t count = (size_t)(s->hi - s->lo) * s->M;
+    for (size_t i = 0; i < count; i++)
+        if (!isfinite(s->Y[i]))
+            return mm_fail(MM_ERR_INPUT, "%s: dataset %s: row %lld column %lld is %s", path, name,
+                           (long long)(s->lo + (int64_t)(i / s->M)), (long long)(i % s->M),
+                           isnan(s->Y[i]) ? "NaN (missing values are not supported)" : "infinite");
+    return MM_OK;
+}
+
+static mm_status read_samples(hid_t file, const mm_shard_request *req, mm_shard *s)
+{
+    hid_t set = -1;
+    int64_t dims[2];
+    mm_status st = open_checked(file, req->path, req->samples, 2, 0, &set, dims, s->type);
+    st = mm_par_agree(st);
+    if (st != MM_OK)
+        goto done;
+
+    s->n = dims[0];
+    s->M = dims[1];
+    if (s->n < 1 || s->M < 1)
+        st = mm_fail(MM_ERR_INPUT, "%s: dataset %s: expected at least one row and column, "
+                     "found %lld x %lld", req->path, req->samples, (long long)s->n,
+                     (long long)s->M);
+    else if (s->n < mm_nranks())
+        st = mm_fail(MM_ERR_INPUT, "%s: dataset %s: %lld rows cannot be shared by %d ranks",
+                     req->path, req->samples, (long long)s->n, mm_nranks());
+    st = mm_par_agree(st);
+    if (st != MM_OK)
+        goto done;
+
+    mm_block_range(s->n, mm_rank(), mm_nranks(), &s->lo, &s->hi);
+    s->Y = mm_alloc((size_t)(s->hi - s->lo) * s->M * sizeof *s->Y, "the samples shard");
+    st = read_rows(set, s->lo, s->hi, s->M, 2, H5T_NATIVE_FLOAT, sizeof(float), s->Y);
+    if (st == MM_OK)
+        st = check_finite(s, req->path, req->samples);
+    st = mm_par_agree(st);
+done:
+    if (set >= 0)
+        H5Dclose(set);
+    return st;
+}
+
+static mm_status read_labels(hid_t file, const mm_shard_request *req, mm_shard *s)
+{
+    if (!req->labels)
+        return MM_OK;
+    if (!req->labels_required && H5Lexists(file, req->labels, H5P_DEFAULT) <= 0)
+        return MM_OK;
+
+    hid_t set = -1;
+    int64_t dims[2];
+    char type[48];
+    mm_status st = open_checked(file, req->path, req->labels, 1, 1, &set, dims, type);
+    if (st == MM_OK && dims[0] != s->n)
+        st = mm_fail(MM_ERR_INPUT, "%s: dataset %s: expected %lld labels (one per sample), "
+                     "found %lld", req->path, req->labels, (long long)s->n, (long long)dims[0]);
+    st = mm_par_agree(st);
+    if (st == MM_OK) {
+        s->labels = mm_alloc((size_t)(s->hi - s->lo) * sizeof *s->labels, "the labels shard");
+        st = mm_par_agree(read_rows(set, s->lo, s->hi, 1, 1, H5T_NATIVE_INT64, sizeof(int64_t),
+                                    s->labels));
+    }
+    if (set >= 0)
+        H5Dclose(set);
+    return st;
+}
+
+mm_status mm_shard_read(const mm_shard_request *req, mm_shard *s)
+{
+    memset(s, 0, sizeof *s);
+    mm_h5_quiet();
+
+    /* The file itself: every rank checks, so every rank fails alike. */
+    MM_TRY(mm_par_agree(mm_h5_check_readable(req->path)));
+    hid_t fapl = mm_h5_fapl_mpio();
+    hid_t file = H5Fopen(req->path, H5F_ACC_RDONLY, fapl);
+    H5Pclose(fapl);
+    MM_TRY(mm_par_agree(file < 0 ? mm_fail(MM_ERR_INPUT, "%s: cannot open as HDF5", req->path)
+                                 : MM_OK));
+
+    /* Samples, then labels. */
+    mm_status st = read_samples(file, req, s);
+    if (st == MM_OK)
+        st = read_labels(file, req, s);
+    H5Fclose(file);
+    if (st != MM_OK)
+        mm_shard_free(s);
+    return st;
+}
+
+void mm_shard_free(mm_shard *s)
+{
+    free(s->Y);
+    free(s->labels);
+    s->Y = NULL;
+    s->labels = NULL;
+}

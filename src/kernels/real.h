@@ -1,0 +1,59 @@
+/*
+ * The precision switch of the kernel sources: each file that includes this
+ * is compiled twice, with MM_REAL_BITS 32 and 64, so one text serves the fast
+ * float path and the double path that finite differences can check.
+ */
+#ifndef MIXMATE_REAL_H
+#define MIXMATE_REAL_H
+
+#include <cblas.h>
+
+#if MM_REAL_BITS == 64
+typedef double mm_real;
+#define MM_R(name) name##_f64
+#define mm_cblas_gemm cblas_dgemm
+#elif MM_REAL_BITS == 32
+typedef float mm_real;
+#define MM_R(name) name##_f32
+#define mm_cblas_gemm cblas_sgemm
+#else
+#error "MM_REAL_BITS must be 32 or 64"
+#endif
+
+/* Row-major C = alpha op(A) op(B) + beta C with op(A) m x k, op(B) k x n. */
+static inline void mm_gemm(int ta, int tb, int m, int n, int k, mm_real alpha, const mm_real *A,
+                           int lda, const mm_real *B, int ldb, mm_real beta, mm_real *C, int ldc)
+{
+    mm_cblas_gemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
+                  m, n, k, alpha, A, lda, B, ldb, beta, C, ldc);
+}
+
+/* Per-cluster routines shared by batch.c and the two variants. */
+typedef struct {
+    const mm_real *W; /* M x N */
+    const mm_real *Y; /* B x M */
+    mm_real *G;       /* N x N: W^T W (code space) */
+    mm_real *H;       /* N x N: I - eta G (code space) */
+    mm_real *C;       /* B x N: Y W, later its gradient */
+    mm_real *U;       /* L x B x N: pre-threshold values of every layer */
+    mm_real *X;       /* B x N: final codes */
+    mm_real *work;    /* per-thread scratch: 4 B N, plus 2 B M in data space */
+    mm_real *E;       /* energies, element b at E[b * estride] */
+    int estride;
+    int B;
+} MM_R(mm_cluster);
+
+void MM_R(mm_code_forward)(MM_R(mm_cluster) *c, const mm_dims *d, const double *mom);
+void MM_R(mm_code_backward)(MM_R(mm_cluster) *c, const mm_dims *d, const double *mom,
+                            const mm_real *gE, mm_real *dW);
+void MM_R(mm_data_forward)(MM_R(mm_cluster) *c, const mm_dims *d, const double *mom);
+void MM_R(mm_data_backward)(MM_R(mm_cluster) *c, const mm_dims *d, const double *mom,
+                            const mm_real *gE, mm_real *dW);
+
+/* Softmax attention over clusters; see attention.c. */
+double MM_R(mm_attention_forward)(const mm_real *E, const mm_real *b, int B, int K, mm_real *P,
+                                  double *f);
+void MM_R(mm_attention_backward)(const mm_real *E, const mm_real *P, const double *f, int B,
+                                 int K, double scale, mm_real *gE, mm_real *db);
+
+#endif

@@ -1,0 +1,164 @@
+/*
+ * MPI wrappers, the rank-0 print policy and the collective error exit.
+ * Everything else in mixmate reaches MPI through these names, so the
+ * communication pattern of a run can be read from this one file: sums of
+ * gradients and counts, a broadcast of the initial model, one gather of the
+ * initialisation subset.
+ */
+#include "par/par.h"
+
+#include <cblas.h>
+#include <limits.h>
+#include <mpi.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+static int g_rank = 0;
+static int g_size = 1;
+
+void mm_par_init(int *argc, char ***argv)
+{
+    int provided = 0;
+    MPI_Init_thread(argc, argv, MPI_THREAD_FUNNELED, &provided);
+    MPI_Comm_rank(MPI_COMM_WORLD, &g_rank);
+    MPI_Comm_size(MPI_COMM_WORLD, &g_size);
+
+    /* mixmate threads with OpenMP over clusters and samples, and calls BLAS
+     * from inside those threads; a threaded BLAS would oversubscribe the
+     * cores. This is the one place where BLAS threading is set. */
+    openblas_set_num_threads(1);
+}
+
+void mm_par_finalize(void) { MPI_Finalize(); }
+
+int mm_rank(void) { return g_rank; }
+
+int mm_nranks(void) { return g_size; }
+
+void mm_log0(const char *fmt, ...)
+{
+    if (g_rank != 0)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vfprintf(stdout, fmt, ap);
+    va_end(ap);
+    fputc('\n', stdout);
+    fflush(stdout);
+}
+
+mm_status mm_par_agree(mm_status local)
+{
+    /* The lowest failing rank speaks for all; its status becomes everyone's. */
+    int mine = local != MM_OK ? g_rank : g_size, first = g_size;
+    MPI_Allreduce(&mine, &first, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
+    if (first == g_size)
+        return MM_OK;
+
+    int code = (int)local;
+    MPI_Bcast(&code, 1, MPI_INT, first, MPI_COMM_WORLD);
+    if (g_rank == first) {
+        const char *msg = mm_error_message();
+        fprintf(stderr, "mixmate: error: %s\n", msg[0] ? msg : "unspecified failure");
+        fflush(stderr);
+    }
+    return (mm_status)code;
+}
+
+_Noreturn void mm_par_abort(int code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "mixmate: error: rank %d: ", g_rank);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    fflush(stderr);
+    MPI_Abort(MPI_COMM_WORLD, code);
+    exit(code);
+}
+
+/* MPI counts are int: large buffers go in chunks. */
+static void allreduce_chunked(void *buf, size_t n, size_t elem, MPI_Datatype t, MPI_Op op)
+{
+    char *p = buf;
+    while (n > 0) {
+        int c = n > INT_MAX / 2 ? INT_MAX / 2 : (int)n;
+        MPI_Allreduce(MPI_IN_PLACE, p, c, t, op, MPI_COMM_WORLD);
+        p += (size_t)c * elem;
+        n -= (size_t)c;
+    }
+}
+
+void mm_par_sum_float(float *buf, size_t n)
+{
+    allreduce_chunked(buf, n, sizeof *buf, MPI_FLOAT, MPI_SUM);
+}
+
+void mm_par_sum_double(double *buf, size_t n)
+{
+    allreduce_chunked(buf, n, sizeof *buf, MPI_DOUBLE, MPI_SUM);
+}
+
+void mm_par_sum_i64(int64_t *buf, size_t n)
+{
+    allreduce_chunked(buf, n, sizeof *buf, MPI_INT64_T, MPI_SUM);
+}
+
+void mm_par_max_double(double *buf, size_t n)
+{
+    allreduce_chunked(buf, n, sizeof *buf, MPI_DOUBLE, MPI_MAX);
+}
+
+void mm_par_min_i64(int64_t *buf, size_t n)
+{
+    allreduce_chunked(buf, n, sizeof *buf, MPI_INT64_T, MPI_MIN);
+}
+
+void mm_par_max_i64(int64_t *buf, size_t n)
+{
+    allreduce_chunked(buf, n, sizeof *buf, MPI_INT64_T, MPI_MAX);
+}
+
+void mm_par_bcast(void *buf, size_t bytes, int root)
+{
+    char *p = buf;
+    while (bytes > 0) {
+        int c = bytes > INT_MAX / 2 ? INT_MAX / 2 : (int)bytes;
+        MPI_Bcast(p, c, MPI_BYTE, root, MPI_COMM_WORLD);
+        p += c;
+        bytes -= (size_t)c;
+    }
+}
+
+void mm_par_allgather_float(const float *local, size_t count_local, float *all)
+{
+    int *counts = malloc((size_t)g_size * sizeof *counts);
+    int *displs = malloc((size_t)g_size * sizeof *displs);
+    if (!counts || !displs)
+        mm_par_abort(71, "out of memory for the gather of %d ranks", g_size);
+
+    int mine = (int)count_local;
+    MPI_Allgather(&mine, 1, MPI_INT, counts, 1, MPI_INT, MPI_COMM_WORLD);
+    long long total = 0;
+    for (int r = 0; r < g_size; r++) {
+        displs[r] = (int)total;
+        total += counts[r];
+    }
+    if (total > INT_MAX)
+        mm_par_abort(70, "gather of %lld values exceeds MPI's int counts", total);
+    MPI_Allgatherv(local, mine, MPI_FLOAT, all, counts, displs, MPI_FLOAT, MPI_COMM_WORLD);
+
+    free(displs);
+    free(counts);
+}
+
+void mm_par_barrier(void) { MPI_Barrier(MPI_COMM_WORLD); }
+
+void mm_block_range(int64_t n, int r, int p, int64_t *lo, int64_t *hi)
+{
+    int64_t base = n / p, extra = n % p;
+    *lo = r * base + (r < extra ? r : extra);
+    *hi = *lo + base + (r < extra ? 1 : 0);
+}

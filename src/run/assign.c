@@ -1,0 +1,80 @@
+/*
+ * Clustering new data with a trained model: the same sharded read and
+ * encoder as training, no gradients, and the assignments written
+ * collectively. Memory per rank is its shard plus the n_local x K outputs.
+ */
+#include "run/run.h"
+
+#include <mixmate/util.h>
+
+#include <stdlib.h>
+
+#include "io/assign_file.h"
+#include "par/par.h"
+
+static mm_status check_shape(const mm_assign_config *c, const mm_model *m, const mm_shard *s)
+{
+    mm_status st = MM_OK;
+    if (s->M != m->d.M)
+        st = mm_fail(MM_ERR_INPUT, "%s: dataset %s has %lld values per row, the model %s "
+                     "expects %d", c->data, c->samples, (long long)s->M, c->model, m->d.M);
+    return mm_par_agree(st);
+}
+
+static mm_status encode_and_write(const mm_assign_config *c, const mm_model *m,
+                                  const mm_shard *s)
+{
+    const int64_t rows = s->hi - s->lo;
+    const int K = m->d.K;
+    mm_eval_outputs out = {
+        .cluster = mm_alloc((size_t)rows * sizeof *out.cluster, "assignments"),
+        .probability = mm_alloc((size_t)rows * K * sizeof *out.probability, "posteriors"),
+        .energy = mm_alloc((size_t)rows * K * sizeof *out.energy, "energies"),
+    };
+    mm_batch_ws_f32 *ws = mm_batch_ws_create_f32(&m->d, c->batch, c->kernel);
+    double t0 = mm_now();
+
+    mm_eval ev;
+    mm_status st = mm_evaluate(ws, c->batch, m, s, &out, &ev);
+    double secs = mm_now() - t0;
+    if (st == MM_OK) {
+        mm_log0("encoded %lld samples in %.2f s (%.0f samples/s), loss %.6f", (long long)s->n,
+                secs, (double)s->n / secs, ev.loss);
+        if (ev.has_labels)
+            mm_log0("ACC %.4f  NMI %.4f  ARI %.4f", ev.scores.acc, ev.scores.nmi,
+                    ev.scores.ari);
+        mm_assignments a = {.n = s->n, .lo = s->lo, .hi = s->hi, .K = K, .cluster = out.cluster,
+                            .probability = out.probability, .energy = out.energy};
+        st = mm_assignments_write(c->out, &a);
+    }
+    if (st == MM_OK)
+        mm_log0("wrote %s", c->out);
+
+    mm_eval_free(&ev);
+    mm_batch_ws_free_f32(ws);
+    free(out.energy);
+    free(out.probability);
+    free(out.cluster);
+    return st;
+}
+
+mm_status mm_assign(const mm_assign_config *c)
+{
+    mm_model m;
+    mm_shard s;
+
+    MM_TRY(mm_outfile_prepare(c->out, c->force, "--out"));
+    MM_TRY(mm_model_read(c->model, &m));
+    mm_shard_request req = {c->data, c->samples, c->labels, c->labels_required};
+    mm_status st = mm_shard_read(&req, &s);
+    if (st == MM_OK) {
+        mm_log0("mixmate %s assign: %s on %s:%s (%lld x %lld), %d ranks", MM_VERSION, c->model,
+                c->data, c->samples, (long long)s.n, (long long)s.M, mm_nranks());
+        st = check_shape(c, &m, &s);
+        if (st == MM_OK)
+            st = encode_and_write(c, &m, &s);
+        mm_shard_free(&s);
+    }
+    mm_model_free(&m);
+    return st;
+}

@@ -1,0 +1,143 @@
+/*
+ * Initial dictionaries. The k-means start looks at a subset drawn uniformly
+ * from the whole file, not from one rank's shard, because files are often
+ * sorted by class or time. Every rank contributes the subset rows it owns;
+ * rank 0 clusters them and builds the dictionaries; a broadcast makes the
+ * model identical everywhere. Cost: one gather of subset x M floats.
+ */
+#include "run/run.h"
+
+#include <mixmate/util.h>
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "par/par.h"
+#include "run/kmeans.h"
+
+static int cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* S distinct row indices of [0, n), sorted; the same on every rank. */
+static int64_t draw_subset(int64_t n, int64_t S, uint64_t seed, int64_t *idx)
+{
+    mm_rng r;
+    mm_rng_seed(&r, seed, MM_STREAM_SUBSET, 0);
+    if (S >= n) {
+        for (int64_t i = 0; i < n; i++)
+            idx[i] = i;
+        return n;
+    }
+
+    /* Draw, sort, drop repeats, top up: few rounds since S <= n. */
+    int64_t have = 0;
+    while (have < S) {
+        for (int64_t i = have; i < S; i++)
+            idx[i] = (int64_t)mm_rng_below(&r, (uint64_t)n);
+        qsort(idx, (size_t)S, sizeof *idx, cmp_i64);
+        have = 0;
+        for (int64_t i = 0; i < S; i++)
+            if (have == 0 || idx[i] != idx[have - 1])
+                idx[have++] = idx[i];
+    }
+    return S;
+}
+
+/* Every rank's subset rows, in subset order, on every rank. */
+static float *gather_subset(const mm_shard *s, const int64_t *idx, int64_t S)
+{
+    float *local = mm_alloc((size_t)S * s->M * sizeof *local, "initialisation rows");
+    size_t count = 0;
+    for (int64_t i = 0; i < S; i++)
+        if (idx[i] >= s->lo && idx[i] < s->hi)
+            memcpy(local + count++ * s->M, s->Y + (idx[i] - s->lo) * s->M,
+                   (size_t)s->M * sizeof *local);
+
+    float *all = mm_alloc((size_t)S * s->M * sizeof *all, "initialisation subset");
+    mm_par_allgather_float(local, count * (size_t)s->M, all);
+    free(local);
+    return all;
+}
+
+static void normalize(float *v, int M, int stride)
+{
+    double ss = 0;
+    for (int m = 0; m < M; m++)
+        ss += (double)v[(size_t)m * stride] * v[(size_t)m * stride];
+    double inv = ss > 0 ? 1.0 / sqrt(ss) : 0;
+    for (int m = 0; m < M; m++)
+        v[(size_t)m * stride] = (float)(v[(size_t)m * stride] * inv);
+}
+
+static void random_dictionaries(mm_model *m, uint64_t seed)
+{
+    const mm_dims *d = &m->d;
+    mm_rng r;
+    mm_rng_seed(&r, seed, MM_STREAM_INIT, 0);
+    for (size_t i = 0; i < (size_t)d->K * d->M * d->N; i++)
+        m->W[i] = (float)mm_rng_normal(&r);
+    mm_normalize_columns(m->W, d->K, d->M, d->N);
+}
+
+/* Up to N random members of each cluster, centred by their own mean and
+ * normalised, replace the first columns of W_k. */
+static void members_as_atoms(mm_model *m, const float *X, const int *labels, int64_t S,
+                             uint64_t seed)
+{
+    const int M = m->d.M, N = m->d.N;
+    int64_t *members = mm_alloc((size_t)S * sizeof *members, "cluster members");
+    mm_rng r;
+    mm_rng_seed(&r, seed, MM_STREAM_INIT, 1);
+
+    for (int k = 0; k < m->d.K; k++) {
+        int64_t count = 0;
+        for (int64_t i = 0; i < S; i++)
+            if (labels[i] == k)
+                members[count++] = i;
+        mm_rng_shuffle(&r, members, (size_t)count);
+
+        float *Wk = m->W + (size_t)k * M * N;
+        for (int j = 0; j < N && j < count; j++) {
+            const float *x = X + members[j] * M;
+            double mean = 0;
+            for (int i = 0; i < M; i++)
+                mean += x[i];
+            mean /= M;
+            for (int i = 0; i < M; i++)
+                Wk[(size_t)i * N + j] = (float)(x[i] - mean);
+            normalize(Wk + j, M, N);
+        }
+    }
+    free(members);
+    mm_normalize_columns(m->W, m->d.K, M, N);
+}
+
+mm_status mm_init_model(const mm_train_config *cfg, const mm_shard *s, mm_model *m)
+{
+    random_dictionaries(m, cfg->seed);
+    if (cfg->init == MM_INIT_RANDOM)
+        return MM_OK;
+
+    /* The subset, gathered from its owners. */
+    int64_t want = cfg->init_subset < s->n ? cfg->init_subset : s->n;
+    int64_t *idx = mm_alloc((size_t)want * sizeof *idx, "initialisation indices");
+    int64_t S = draw_subset(s->n, want, cfg->seed, idx);
+    float *X = gather_subset(s, idx, S);
+    free(idx);
+
+    /* Rank 0 clusters and builds; everyone receives the result. */
+    if (mm_rank() == 0) {
+        int *labels = mm_alloc((size_t)S * sizeof *labels, "initialisation labels");
+        int K = m->d.K < S ? m->d.K : (int)S;
+        mm_kmeans(X, S, (int)s->M, K, cfg->kmeans_restarts, cfg->seed, labels);
+        members_as_atoms(m, X, labels, S, cfg->seed);
+        free(labels);
+    }
+    free(X);
+    mm_par_bcast(m->W, (size_t)m->d.K * m->d.M * m->d.N * sizeof *m->W, 0);
+    return MM_OK;
+}

@@ -1,0 +1,66 @@
+/*
+ * The pieces the commands are made of: output locations, batches,
+ * initialisation and evaluation. All are collective unless they say not.
+ */
+#ifndef MIXMATE_RUN_H
+#define MIXMATE_RUN_H
+
+#include <mixmate/metrics.h>
+#include <mixmate/mixmate.h>
+
+#include "io/dataset.h"
+#include "io/model_file.h"
+
+/* ---- output locations (outdir.c) ---- */
+
+/* Create dir if missing; refuse one that holds results unless force. */
+mm_status mm_outdir_prepare(const char *dir, int force);
+
+/* Refuse an existing path unless force; the directory must exist. flag names
+ * the option the path came from. */
+mm_status mm_outfile_prepare(const char *path, int force, const char *flag);
+
+/* ---- batches (batches.c) ---- */
+
+typedef struct {
+    int64_t steps;       /* global steps per epoch: floor(n / B), same on every rank */
+    int local;           /* this rank's rows in every batch */
+    int64_t n_local;
+    int64_t *order;      /* steps x local row indices for the current epoch */
+} mm_batches;
+
+/* This rank's share of the global batch B is proportional to its shard. */
+void mm_batches_init(mm_batches *bt, int64_t n, int64_t lo, int64_t hi, int B);
+
+/* The epoch's sample order, from the seed, the epoch and the rank alone. */
+void mm_batches_shuffle(mm_batches *bt, uint64_t seed, int epoch);
+void mm_batches_free(mm_batches *bt);
+
+/* ---- initialisation (init.c) ---- */
+
+/* Dictionaries from the data as cfg->init says, identical on every rank. */
+mm_status mm_init_model(const mm_train_config *cfg, const mm_shard *s, mm_model *m);
+
+/* ---- evaluation (evaluate.c) ---- */
+
+typedef struct {
+    double loss;          /* mean over all samples of sum_k p_k E_k, divided by M */
+    int has_labels;
+    mm_scores scores;
+    int64_t *sizes;       /* K: samples assigned to each cluster */
+    double zero_fraction; /* mean fraction of zero entries in the winning codes */
+} mm_eval;
+
+typedef struct {
+    int32_t *cluster;     /* local rows, or NULL */
+    float *probability;   /* local rows x K, or NULL */
+    float *energy;        /* local rows x K, or NULL */
+} mm_eval_outputs;
+
+/* Encode every local row in chunks of the workspace's batch, then agree on
+ * the loss, cluster sizes and (with labels) ACC, NMI and ARI. */
+mm_status mm_evaluate(mm_batch_ws_f32 *ws, int chunk, const mm_model *m, const mm_shard *s,
+                      mm_eval_outputs *out, mm_eval *ev);
+void mm_eval_free(mm_eval *ev);
+
+#endif

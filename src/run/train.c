@@ -1,0 +1,282 @@
+/*
+ * The training run: read this rank's shard, initialise, then epochs of
+ * shuffled steps. A step encodes the rank's share of the batch, back-
+ * propagates through the unrolled encoder, sums the gradients of W and b
+ * and the loss over all ranks in one in-place allreduce of one buffer, and
+ * takes the same Adam step on every rank, so the model never diverges
+ * between ranks and never needs to be broadcast again.
+ */
+#include "run/run.h"
+
+#include <mixmate/util.h>
+
+#include <omp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "io/assign_file.h"
+#include "par/par.h"
+
+enum { T_COMPUTE, T_ALLREDUCE, T_IO, T_EVAL, T_COUNT };
+
+typedef struct {
+    const mm_train_config *cfg;
+    mm_shard data;
+    mm_model model;
+    mm_batch_ws_f32 *ws;
+    mm_batches batches;
+    float *grad;       /* K M N + K + 1: dW, db, loss; the one reduced buffer */
+    float *adam_m, *adam_v;
+    mm_adam adam;
+    float *batch_rows; /* this rank's share of a batch, gathered contiguously */
+    mm_eval_outputs outputs;
+    double seconds[T_COUNT];
+    FILE *metrics;     /* rank 0 only */
+} trainer;
+
+static void print_config(const trainer *t)
+{
+    const mm_train_config *c = t->cfg;
+    const mm_dims *d = &t->model.d;
+    mm_log0("mixmate %s (%s) train: %d ranks x %d threads", MM_VERSION, MM_GIT_REVISION,
+            mm_nranks(), omp_get_max_threads());
+    mm_log0("  data      %s:%s  %lld x %lld %s, labels %s", c->data, c->samples,
+            (long long)t->data.n, (long long)t->data.M, t->data.type,
+            t->data.labels ? c->labels : "none");
+    mm_log0("  model     K %d  N %d  L %d  lambda %g  step %g  kernel %s", d->K, d->N, d->L,
+            d->lambda, d->eta, c->kernel == MM_KERNEL_CODE ? "code" : "data");
+    mm_log0("  training  epochs %d  batch %d (%d on rank 0)  steps/epoch %lld  lr %g  seed %llu",
+            c->epochs, c->batch, t->batches.local, (long long)t->batches.steps, c->lr,
+            (unsigned long long)c->seed);
+    if (c->init == MM_INIT_KMEANS)
+        mm_log0("  init      kmeans on %lld samples, %d restarts", (long long)c->init_subset,
+                c->kmeans_restarts);
+    else
+        mm_log0("  init      random");
+    mm_log0("  output    %s", c->out);
+}
+
+/* One line on stdout and one JSON object in metrics.jsonl, from rank 0. */
+static void log_epoch(trainer *t, int epoch, double loss, double secs, const mm_eval *ev)
+{
+    double s[T_COUNT];
+    memcpy(s, t->seconds, sizeof s);
+    mm_par_max_double(s, T_COUNT);
+    if (mm_rank() != 0)
+        return;
+
+    double samples = epoch > 0 ? (double)t->batches.steps * t->cfg->batch : 0;
+    double rate = secs > 0 ? samples / secs : 0;
+    char scores[160] = "";
+    if (ev->has_labels)
+        snprintf(scores, sizeof scores, "  ACC %.4f  NMI %.4f  ARI %.4f", ev->scores.acc,
+                 ev->scores.nmi, ev->scores.ari);
+    mm_log0("epoch %3d/%d  loss %.6f  eval %.6f%s  %.2f s  %.0f samples/s  "
+            "[compute %.2f  allreduce %.2f  io %.2f  eval %.2f]", epoch, t->cfg->epochs, loss,
+            ev->loss, scores, secs, rate, s[T_COMPUTE], s[T_ALLREDUCE], s[T_IO], s[T_EVAL]);
+
+    FILE *f = t->metrics;
+    fprintf(f, "{\"epoch\": %d, \"loss\": %.9g, \"eval_loss\": %.9g, \"seconds\": %.6f, "
+            "\"samples_per_s\": %.3f, \"compute_s\": %.6f, \"allreduce_s\": %.6f, "
+            "\"io_s\": %.6f, \"eval_s\": %.6f, \"zero_code_fraction\": %.6f", epoch, loss,
+            ev->loss, secs, rate, s[T_COMPUTE], s[T_ALLREDUCE], s[T_IO], s[T_EVAL],
+            ev->zero_fraction);
+    if (ev->has_labels)
+        fprintf(f, ", \"acc\": %.9g, \"nmi\": %.9g, \"ari\": %.9g", ev->scores.acc,
+                ev->scores.nmi, ev->scores.ari);
+    fprintf(f, ", \"cluster_sizes\": [");
+    for (int k = 0; k < t->model.d.K; k++)
+        fprintf(f, "%s%lld", k ? ", " : "", (long long)ev->sizes[k]);
+    fprintf(f, "]}\n");
+    fflush(f);
+}
+
+/* One optimiser step on this rank's share of a batch; returns the step loss. */
+static double train_step(trainer *t, int64_t step)
+{
+    const mm_dims *d = &t->model.d;
+    const size_t nw = (size_t)d->K * d->M * d->N;
+    const int local = t->batches.local;
+    const double scale = 1.0 / ((double)t->cfg->batch * d->M);
+    double t0 = mm_now();
+
+    /* Gather the rows, then forward and backward into the gradient buffer. */
+    const int64_t *rows = t->batches.order + step * local;
+    for (int i = 0; i < local; i++)
+        memcpy(t->batch_rows + (size_t)i * d->M, t->data.Y + rows[i] * d->M,
+               (size_t)d->M * sizeof(float));
+    memset(t->grad, 0, (nw + d->K + 1) * sizeof *t->grad);
+    double loss = local > 0 ? mm_batch_grad_f32(t->ws, t->model.W, t->model.b, t->batch_rows,
+                                                local, scale, t->grad, t->grad + nw)
+                            : 0.0;
+    t->grad[nw + d->K] = (float)(loss * scale);
+    double t1 = mm_now();
+
+    /* Sum over ranks: every rank now holds the global batch's gradient. */
+    mm_par_sum_float(t->grad, nw + d->K + 1);
+    double t2 = mm_now();
+
+    /* The same update everywhere; the prior logits stay frozen. */
+    mm_adam_step(&t->adam, t->model.W, t->grad, t->adam_m, t->adam_v, nw);
+    mm_normalize_columns(t->model.W, d->K, d->M, d->N);
+    double t3 = mm_now();
+
+    t->seconds[T_COMPUTE] += (t1 - t0) + (t3 - t2);
+    t->seconds[T_ALLREDUCE] += t2 - t1;
+    return t->grad[nw + d->K];
+}
+
+static mm_status evaluate(trainer *t, mm_eval *ev)
+{
+    double t0 = mm_now();
+    mm_status st = mm_evaluate(t->ws, t->cfg->batch, &t->model, &t->data, &t->outputs, ev);
+    t->seconds[T_EVAL] += mm_now() - t0;
+    return st;
+}
+
+static mm_status run_epochs(trainer *t)
+{
+    mm_eval ev;
+    MM_TRY(evaluate(t, &ev));
+    log_epoch(t, 0, ev.loss, 0.0, &ev);
+    mm_eval_free(&ev);
+
+    for (int epoch = 1; epoch <= t->cfg->epochs; epoch++) {
+        memset(t->seconds, 0, sizeof t->seconds);
+        double t0 = mm_now(), loss = 0;
+        mm_batches_shuffle(&t->batches, t->cfg->seed, epoch);
+        for (int64_t s = 0; s < t->batches.steps; s++)
+            loss += train_step(t, s);
+        double secs = mm_now() - t0;
+
+        int last = epoch == t->cfg->epochs;
+        if (last || epoch % t->cfg->eval_every == 0) {
+            MM_TRY(evaluate(t, &ev));
+        } else {
+            memset(&ev, 0, sizeof ev);
+            ev.sizes = mm_calloc((size_t)t->model.d.K, sizeof *ev.sizes, "cluster sizes");
+            ev.loss = loss / t->batches.steps;
+        }
+        log_epoch(t, epoch, loss / t->batches.steps, secs, &ev);
+        mm_eval_free(&ev);
+    }
+    return MM_OK;
+}
+
+static mm_status check_fit(const trainer *t)
+{
+    const mm_train_config *c = t->cfg;
+    mm_status st = MM_OK;
+    if (c->batch > t->data.n)
+        st = mm_fail(MM_ERR_USAGE, "--batch %d: larger than the %lld samples in %s", c->batch,
+                     (long long)t->data.n, c->data);
+    return mm_par_agree(st);
+}
+
+static void setup(trainer *t)
+{
+    const mm_train_config *c = t->cfg;
+    mm_dims d = c->d;
+    d.M = (int)t->data.M;
+    mm_model_alloc(&t->model, &d);
+
+    const size_t nw = (size_t)d.K * d.M * d.N;
+    const int64_t rows = t->data.hi - t->data.lo;
+    mm_batches_init(&t->batches, t->data.n, t->data.lo, t->data.hi, c->batch);
+    int chunk = c->batch > t->batches.local ? c->batch : t->batches.local;
+    t->ws = mm_batch_ws_create_f32(&d, chunk, c->kernel);
+    t->grad = mm_calloc(nw + d.K + 1, sizeof *t->grad, "gradients");
+    t->adam_m = mm_calloc(nw, sizeof *t->adam_m, "Adam first moments");
+    t->adam_v = mm_calloc(nw, sizeof *t->adam_v, "Adam second moments");
+    t->adam = (mm_adam){.lr = c->lr, .beta1 = 0.9, .beta2 = 0.999, .eps = 1e-8};
+    t->batch_rows = mm_alloc((size_t)(t->batches.local + 1) * d.M * sizeof(float), "batch");
+    t->outputs.cluster = mm_alloc((size_t)rows * sizeof(int32_t), "assignments");
+    t->outputs.probability = mm_alloc((size_t)rows * d.K * sizeof(float), "posteriors");
+    t->outputs.energy = mm_alloc((size_t)rows * d.K * sizeof(float), "energies");
+}
+
+static void teardown(trainer *t)
+{
+    free(t->outputs.energy);
+    free(t->outputs.probability);
+    free(t->outputs.cluster);
+    free(t->batch_rows);
+    free(t->adam_v);
+    free(t->adam_m);
+    free(t->grad);
+    mm_batch_ws_free_f32(t->ws);
+    mm_batches_free(&t->batches);
+    mm_model_free(&t->model);
+    mm_shard_free(&t->data);
+    if (t->metrics)
+        fclose(t->metrics);
+}
+
+static mm_status open_metrics(trainer *t)
+{
+    mm_status st = MM_OK;
+    if (mm_rank() == 0) {
+        char path[4200];
+        snprintf(path, sizeof path, "%s/metrics.jsonl", t->cfg->out);
+        t->metrics = fopen(path, "w");
+        if (!t->metrics)
+            st = mm_fail(MM_ERR_IO, "%s: cannot create file", path);
+    }
+    return mm_par_agree(st);
+}
+
+static mm_status write_results(trainer *t)
+{
+    char path[4200];
+    double t0 = mm_now();
+
+    snprintf(path, sizeof path, "%s/assignments.h5", t->cfg->out);
+    mm_assignments a = {.n = t->data.n, .lo = t->data.lo, .hi = t->data.hi,
+                        .K = t->model.d.K, .cluster = t->outputs.cluster,
+                        .probability = t->outputs.probability, .energy = t->outputs.energy};
+    MM_TRY(mm_assignments_write(path, &a));
+
+    snprintf(path, sizeof path, "%s/model.h5", t->cfg->out);
+    mm_status st = MM_OK;
+    if (mm_rank() == 0)
+        st = mm_model_write(path, &t->model, t->cfg, &t->data, t->cfg->epochs);
+    MM_TRY(mm_par_agree(st));
+    mm_log0("wrote %s/model.h5 and %s/assignments.h5 in %.2f s", t->cfg->out, t->cfg->out,
+            mm_now() - t0);
+    return MM_OK;
+}
+
+mm_status mm_train(const mm_train_config *cfg)
+{
+    trainer t = {.cfg = cfg};
+    double t0 = mm_now();
+
+    /* Where results go, then this rank's rows. */
+    MM_TRY(mm_outdir_prepare(cfg->out, cfg->force));
+    mm_shard_request req = {cfg->data, cfg->samples, cfg->labels, cfg->labels_required};
+    MM_TRY(mm_shard_read(&req, &t.data));
+    mm_status st = check_fit(&t);
+    if (st != MM_OK) {
+        mm_shard_free(&t.data);
+        return st;
+    }
+
+    /* Model, buffers and the run's opening lines. */
+    setup(&t);
+    print_config(&t);
+    t.seconds[T_IO] = mm_now() - t0;
+    double t_init = mm_now();
+    st = mm_init_model(cfg, &t.data, &t.model);
+    mm_log0("initialised in %.2f s (data read in %.2f s)", mm_now() - t_init, t.seconds[T_IO]);
+
+    /* Epochs, then the results. */
+    if (st == MM_OK)
+        st = open_metrics(&t);
+    if (st == MM_OK)
+        st = run_epochs(&t);
+    if (st == MM_OK)
+        st = write_results(&t);
+    teardown(&t);
+    return st;
+}
