@@ -54,6 +54,8 @@ typedef struct {
     int M, K, N;          /* features, clusters, atoms per cluster */
     int active;           /* non-zero code entries per sample */
     double noise;         /* standard deviation of the added Gaussian noise */
+    int signed_codes;     /* 0: code magnitudes |Laplace|, so clusters are cones;
+                             1: symmetric Laplace, clusters are whole subspaces */
     uint64_t seed;
     int force;
 } mm_synth_config;

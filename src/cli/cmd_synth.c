@@ -7,7 +7,7 @@
 
 mm_status mm_cmd_synth(int argc, char **argv)
 {
-    mm_synth_config c = {.n = 10000, .M = 64, .K = 5, .N = 8, .active = 3, .noise = 0.02,
+    mm_synth_config c = {.n = 10000, .M = 100, .K = 5, .N = 5, .active = 3, .noise = 0.01,
                          .seed = 1};
     mm_arg table[] = {
         {"--out", ARG_TEXT, &c.out, "FILE", "HDF5 file to write", 1},
@@ -18,6 +18,8 @@ mm_status mm_cmd_synth(int argc, char **argv)
         {"--active", ARG_INT, &c.active, "S", "non-zero code entries per sample", 0, 1, 1e9},
         {"--noise", ARG_REAL, &c.noise, "SIGMA", "standard deviation of the noise", 0, 0, 1e30},
         {"--seed", ARG_U64, &c.seed, "X", "seed"},
+        {"--signed", ARG_FLAG, &c.signed_codes, "",
+         "signed codes: clusters are whole subspaces (default: positive codes, cones)"},
         {"--force", ARG_FLAG, &c.force, "", "overwrite an existing file"},
         {NULL},
     };

@@ -24,8 +24,12 @@ static void describe_type(hid_t type, char *buf, size_t size)
         snprintf(buf, size, "%sint%zu", H5Tget_sign(type) == H5T_SGN_NONE ? "u" : "", 8 * bytes);
     else if (cls == H5T_FLOAT)
         snprintf(buf, size, "float%zu", 8 * bytes);
+    else if (cls == H5T_STRING)
+        snprintf(buf, size, "strings");
+    else if (cls == H5T_COMPOUND)
+        snprintf(buf, size, "compound records");
     else
-        snprintf(buf, size, "a non-numeric type (class %d)", (int)cls);
+        snprintf(buf, size, "a non-numeric type (HDF5 class %d)", (int)cls);
 }
 
 /* Open name in file and check its rank and type class; returns the dims. */

@@ -8,6 +8,7 @@
 
 #include <mixmate/util.h>
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -47,6 +48,7 @@ static void draw_row(const mm_synth_config *c, const float *W, int64_t i, float 
         y[m] = 0;
     for (int a = 0; a < c->active; a++) {
         float x = (float)mm_rng_laplace(&r);
+        x = c->signed_codes ? x : fabsf(x);
         for (int m = 0; m < c->M; m++)
             y[m] += Wk[(size_t)m * c->N + atoms[a]] * x;
     }
@@ -112,7 +114,8 @@ mm_status mm_synth(const mm_synth_config *c)
     mm_status st = write_file(c, W, lo, hi, Y, labels);
     if (st == MM_OK)
         mm_log0("wrote %s: %lld samples x %d features, %d clusters of %d atoms, %d active, "
-                "noise %g", c->out, (long long)c->n, c->M, c->K, c->N, c->active, c->noise);
+                "noise %g, %s codes", c->out, (long long)c->n, c->M, c->K, c->N, c->active, c->noise,
+                c->signed_codes ? "signed" : "positive");
     free(labels);
     free(Y);
     free(W);
