@@ -50,6 +50,6 @@ mm_acc=$(tail -1 "$work/mm$rounds/metrics.jsonl" | sed 's/.*"acc": \([0-9.]*\).*
 printf '\n%-28s %12s %12s\n' "$(basename "$data"), $epochs epochs" reference mixmate
 printf '%-28s %12.2f %12.2f\n' "seconds per training epoch" "$ref_s" "$mm_s"
 printf '%-28s %12s %12.1fx\n' "speedup (median/median)" "" "$(awk "BEGIN { print $ref_s / $mm_s }")"
-printf '%-28s %12s %12s\n' "ACC after last epoch" "$ref_acc" "$mm_acc"
+printf '%-28s %12.4f %12.4f\n' "ACC after last epoch" "$ref_acc" "$mm_acc"
 printf '(%s cores; mixmate %s ranks x %s threads; %s rounds alternated)\n' "$cores" "$np" \
     "$threads" "$rounds"

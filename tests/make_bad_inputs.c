@@ -67,6 +67,18 @@ int main(int argc, char **argv)
     put(f, "labels", H5T_NATIVE_INT, 1, (hsize_t[]){5}, lab);
     H5Fclose(f);
 
+    /* Not bad: bytes and 16-bit labels, which every reader must convert. */
+    unsigned char bytes[8 * 4];
+    short small_labels[8];
+    for (int i = 0; i < 32; i++)
+        bytes[i] = (unsigned char)(i * 7 % 256);
+    for (int i = 0; i < 8; i++)
+        small_labels[i] = (short)(i % 2);
+    f = create(dir, "bytes.h5");
+    put(f, "samples", H5T_NATIVE_UCHAR, 2, (hsize_t[]){8, 4}, bytes);
+    put(f, "labels", H5T_NATIVE_SHORT, 1, (hsize_t[]){8}, small_labels);
+    H5Fclose(f);
+
     /* An infinite value. */
     v[5] = 1.0f / 0.0f;
     f = create(dir, "inf.h5");

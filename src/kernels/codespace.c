@@ -49,6 +49,18 @@ static void momentum_point(const mm_real *U, int l, size_t n, mm_real thr, const
     }
 }
 
+void MM_R(mm_code_prepare)(MM_R(mm_cluster) *c, const mm_dims *d)
+{
+    const int M = d->M, N = d->N;
+    const mm_real eta = (mm_real)d->eta;
+
+    /* Gram matrix and the layer operator H = I - eta G. */
+    mm_gemm(1, 0, N, N, M, 1, c->W, N, c->W, N, 0, c->G, N);
+    for (int i = 0; i < N; i++)
+        for (int j = 0; j < N; j++)
+            c->H[i * N + j] = (i == j) - eta * c->G[i * N + j];
+}
+
 void MM_R(mm_code_forward)(MM_R(mm_cluster) *c, const mm_dims *d, const double *mom)
 {
     const int B = c->B, M = d->M, N = d->N;
@@ -56,11 +68,7 @@ void MM_R(mm_code_forward)(MM_R(mm_cluster) *c, const mm_dims *d, const double *
     const mm_real eta = (mm_real)d->eta, thr = (mm_real)(d->lambda * d->eta);
     mm_real *z = c->work, *x_prev = c->work + bn, *xg = c->work + 2 * bn;
 
-    /* Gram matrix, layer operator H = I - eta G, and correlations C = Y W. */
-    mm_gemm(1, 0, N, N, M, 1, c->W, N, c->W, N, 0, c->G, N);
-    for (int i = 0; i < N; i++)
-        for (int j = 0; j < N; j++)
-            c->H[i * N + j] = (i == j) - eta * c->G[i * N + j];
+    /* Correlations C = Y W of this block's rows. */
     mm_gemm(0, 0, B, N, M, 1, c->Y, M, c->W, N, 0, c->C, N);
 
     /* Layer 1 starts from z = 0, so u_1 = eta C. */
@@ -119,13 +127,13 @@ static void energy_backward(MM_R(mm_cluster) *c, const mm_dims *d, const mm_real
 }
 
 void MM_R(mm_code_backward)(MM_R(mm_cluster) *c, const mm_dims *d, const double *mom,
-                            const mm_real *gE, mm_real *dW)
+                            const mm_real *gE)
 {
-    const int B = c->B, M = d->M, N = d->N, L = d->L;
+    const int B = c->B, N = d->N, L = d->L;
     const size_t bn = (size_t)B * N;
     const mm_real eta = (mm_real)d->eta, thr = (mm_real)(d->lambda * d->eta);
     mm_real *gx = c->work, *gz = c->work + bn, *gu = c->work + 2 * bn, *z = c->work + 3 * bn;
-    mm_real *gG = c->G;
+    mm_real *gG = c->gG;
 
     /* Energy at the final codes; gz_L = 0 since z_L feeds nothing. */
     energy_backward(c, d, gE, gx, gG);
@@ -152,6 +160,12 @@ void MM_R(mm_code_backward)(MM_R(mm_cluster) *c, const mm_dims *d, const double 
         mm_gemm(1, 0, N, N, B, -eta, z, N, gu, N, 1, gG, N);
         mm_gemm(0, 0, B, N, N, 1, gu, N, c->H, N, 0, gz, N);
     }
+}
+
+void MM_R(mm_code_finish)(MM_R(mm_cluster) *c, const mm_dims *d, mm_real *dW)
+{
+    const int B = c->B, M = d->M, N = d->N;
+    mm_real *gG = c->gG;
 
     /* Chain rule to W: G = W^T W gives W (gG + gG^T); C = Y W gives Y^T gC. */
     for (int i = 0; i < N; i++)

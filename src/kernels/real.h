@@ -28,12 +28,14 @@ static inline void mm_gemm(int ta, int tb, int m, int n, int k, mm_real alpha, c
                   m, n, k, alpha, A, lda, B, ldb, beta, C, ldc);
 }
 
-/* Per-cluster routines shared by batch.c and the two variants. */
+/* One cluster's view of a block of B rows of the batch (all of it, or one
+ * chunk when threads share a cluster's rows). */
 typedef struct {
     const mm_real *W; /* M x N */
     const mm_real *Y; /* B x M */
-    mm_real *G;       /* N x N: W^T W (code space) */
-    mm_real *H;       /* N x N: I - eta G (code space) */
+    mm_real *G;       /* N x N: W^T W (code space; shared by the chunks) */
+    mm_real *H;       /* N x N: I - eta G (code space; shared by the chunks) */
+    mm_real *gG;      /* N x N: this chunk's share of dL/dG (code space) */
     mm_real *C;       /* B x N: Y W, later its gradient */
     mm_real *U;       /* L x B x N: pre-threshold values of every layer */
     mm_real *X;       /* B x N: final codes */
@@ -43,9 +45,13 @@ typedef struct {
     int B;
 } MM_R(mm_cluster);
 
+/* Code space: prepare G and H once per cluster, run forward and backward per
+ * chunk, then finish once per cluster with the chunks' dL/dG summed in gG. */
+void MM_R(mm_code_prepare)(MM_R(mm_cluster) *c, const mm_dims *d);
 void MM_R(mm_code_forward)(MM_R(mm_cluster) *c, const mm_dims *d, const double *mom);
 void MM_R(mm_code_backward)(MM_R(mm_cluster) *c, const mm_dims *d, const double *mom,
-                            const mm_real *gE, mm_real *dW);
+                            const mm_real *gE);
+void MM_R(mm_code_finish)(MM_R(mm_cluster) *c, const mm_dims *d, mm_real *dW);
 void MM_R(mm_data_forward)(MM_R(mm_cluster) *c, const mm_dims *d, const double *mom);
 void MM_R(mm_data_backward)(MM_R(mm_cluster) *c, const mm_dims *d, const double *mom,
                             const mm_real *gE, mm_real *dW);

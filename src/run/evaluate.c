@@ -76,6 +76,7 @@ mm_status mm_evaluate(mm_batch_ws_f32 *ws, int chunk, const mm_model *m, const m
 
     /* Encode the shard chunk by chunk, keeping what the caller asked for. */
     memset(ev, 0, sizeof *ev);
+    ev->done = 1;
     ev->sizes = mm_calloc((size_t)K, sizeof *ev->sizes, "cluster sizes");
     double sums[2] = {0, 0}; /* loss, zero code entries */
     for (int64_t a = 0; a < rows; a += chunk) {

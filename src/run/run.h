@@ -44,6 +44,7 @@ mm_status mm_init_model(const mm_train_config *cfg, const mm_shard *s, mm_model 
 /* ---- evaluation (evaluate.c) ---- */
 
 typedef struct {
+    int done;             /* 0 when no evaluation pass ran (the other fields are unset) */
     double loss;          /* mean over all samples of sum_k p_k E_k, divided by M */
     int has_labels;
     mm_scores scores;

@@ -68,27 +68,33 @@ static void log_epoch(trainer *t, int epoch, double loss, double secs, const mm_
 
     double samples = epoch > 0 ? (double)t->batches.steps * t->cfg->batch : 0;
     double rate = secs > 0 ? samples / secs : 0;
-    char scores[160] = "";
-    if (ev->has_labels)
-        snprintf(scores, sizeof scores, "  ACC %.4f  NMI %.4f  ARI %.4f", ev->scores.acc,
-                 ev->scores.nmi, ev->scores.ari);
-    mm_log0("epoch %3d/%d  loss %.6f  eval %.6f%s  %.2f s  %.0f samples/s  "
+    char evals[200] = "";
+    if (ev->done)
+        snprintf(evals, sizeof evals, "  eval %.6f", ev->loss);
+    if (ev->done && ev->has_labels)
+        snprintf(evals + strlen(evals), sizeof evals - strlen(evals),
+                 "  ACC %.4f  NMI %.4f  ARI %.4f", ev->scores.acc, ev->scores.nmi,
+                 ev->scores.ari);
+    mm_log0("epoch %3d/%d  loss %.6f%s  %.2f s  %.0f samples/s  "
             "[compute %.2f  allreduce %.2f  io %.2f  eval %.2f]", epoch, t->cfg->epochs, loss,
-            ev->loss, scores, secs, rate, s[T_COMPUTE], s[T_ALLREDUCE], s[T_IO], s[T_EVAL]);
+            evals, secs, rate, s[T_COMPUTE], s[T_ALLREDUCE], s[T_IO], s[T_EVAL]);
 
     FILE *f = t->metrics;
-    fprintf(f, "{\"epoch\": %d, \"loss\": %.9g, \"eval_loss\": %.9g, \"seconds\": %.6f, "
-            "\"samples_per_s\": %.3f, \"compute_s\": %.6f, \"allreduce_s\": %.6f, "
-            "\"io_s\": %.6f, \"eval_s\": %.6f, \"zero_code_fraction\": %.6f", epoch, loss,
-            ev->loss, secs, rate, s[T_COMPUTE], s[T_ALLREDUCE], s[T_IO], s[T_EVAL],
-            ev->zero_fraction);
-    if (ev->has_labels)
-        fprintf(f, ", \"acc\": %.9g, \"nmi\": %.9g, \"ari\": %.9g", ev->scores.acc,
-                ev->scores.nmi, ev->scores.ari);
-    fprintf(f, ", \"cluster_sizes\": [");
-    for (int k = 0; k < t->model.d.K; k++)
-        fprintf(f, "%s%lld", k ? ", " : "", (long long)ev->sizes[k]);
-    fprintf(f, "]}\n");
+    fprintf(f, "{\"epoch\": %d, \"loss\": %.9g, \"seconds\": %.6f, \"samples_per_s\": %.3f, "
+            "\"compute_s\": %.6f, \"allreduce_s\": %.6f, \"io_s\": %.6f, \"eval_s\": %.6f",
+            epoch, loss, secs, rate, s[T_COMPUTE], s[T_ALLREDUCE], s[T_IO], s[T_EVAL]);
+    if (ev->done) {
+        fprintf(f, ", \"eval_loss\": %.9g, \"zero_code_fraction\": %.6f", ev->loss,
+                ev->zero_fraction);
+        if (ev->has_labels)
+            fprintf(f, ", \"acc\": %.9g, \"nmi\": %.9g, \"ari\": %.9g", ev->scores.acc,
+                    ev->scores.nmi, ev->scores.ari);
+        fprintf(f, ", \"cluster_sizes\": [");
+        for (int k = 0; k < t->model.d.K; k++)
+            fprintf(f, "%s%lld", k ? ", " : "", (long long)ev->sizes[k]);
+        fprintf(f, "]");
+    }
+    fprintf(f, "}\n");
     fflush(f);
 }
 
@@ -151,13 +157,9 @@ static mm_status run_epochs(trainer *t)
         double secs = mm_now() - t0;
 
         int last = epoch == t->cfg->epochs;
-        if (last || epoch % t->cfg->eval_every == 0) {
+        memset(&ev, 0, sizeof ev);
+        if (last || epoch % t->cfg->eval_every == 0)
             MM_TRY(evaluate(t, &ev));
-        } else {
-            memset(&ev, 0, sizeof ev);
-            ev.sizes = mm_calloc((size_t)t->model.d.K, sizeof *ev.sizes, "cluster sizes");
-            ev.loss = loss / t->batches.steps;
-        }
         log_epoch(t, epoch, loss / t->batches.steps, secs, &ev);
         mm_eval_free(&ev);
     }

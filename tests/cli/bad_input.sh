@@ -51,6 +51,12 @@ if [ "$NP" -gt 3 ]; then
     expect_error "3 rows cannot be shared by $NP ranks" $T --data three.h5 --batch 2
 fi
 
+# Any numeric type is read, converted to float: here uint8 samples, int16 labels.
+mm train --data bytes.h5 --clusters 2 --atoms 2 --batch 4 --epochs 1 --out bytes > bytes.log 2>&1 \
+    || { cat bytes.log; fail "training on uint8 samples"; }
+grep -q "8 x 4 uint8" bytes.log || fail "the stored type is not reported"
+pass "uint8 samples and int16 labels are read"
+
 # A directory holding an earlier run's results is refused without --force.
 mm train --data good.h5 --clusters 3 --epochs 1 --out done > /dev/null 2>&1 || fail "train"
 cp done/model.h5 model.before
