@@ -485,8 +485,7 @@ static void check_torch_training_steps(const char *group)
         memset(g, 0, (nw + K) * sizeof *g);
         double scale = 1.0 / ((double)c.B * c.d.M);
         double loss = mm_batch_grad_f32(ws, W, b, Y[step], c.B, scale, g, g + nw) * scale;
-        mm_adam_step(&opt, W, g, m, v, nw);
-        mm_normalize_columns(W, c.d.K, c.d.M, c.d.N);
+        mm_adam_step_dictionaries(&opt, W, g, m, v, c.d.K, c.d.M, c.d.N);
 
         double dw = 0;
         for (size_t i = 0; i < nw; i++)
@@ -514,6 +513,41 @@ static void test_torch_fixture_training_steps(void **state)
     check_torch_training_steps("case_small");
     check_torch_training_steps("case_published");
     check_torch_training_steps("case_tiny_threshold");
+}
+
+static void test_fused_adam_matches_two_passes(void **state)
+{
+    (void)state;
+    const int K = 3, M = 40, N = 7;
+    const size_t n = (size_t)K * M * N;
+    mm_rng r;
+    mm_rng_seed(&r, 3, 300, 0);
+    float *W[2], *g = malloc(n * sizeof *g), *mv[4];
+    for (int i = 0; i < 2; i++)
+        W[i] = malloc(n * sizeof(float));
+    for (int i = 0; i < 4; i++)
+        mv[i] = calloc(n, sizeof(float));
+    for (size_t i = 0; i < n; i++)
+        W[0][i] = W[1][i] = (float)mm_rng_normal(&r);
+    mm_adam a = {.lr = 0.01, .beta1 = 0.9, .beta2 = 0.999, .eps = 1e-8}, b = a;
+
+    double worst = 0;
+    for (int step = 0; step < 5; step++) {
+        for (size_t i = 0; i < n; i++)
+            g[i] = (float)mm_rng_normal(&r);
+        mm_adam_step(&a, W[0], g, mv[0], mv[1], n);
+        mm_normalize_columns(W[0], K, M, N);
+        mm_adam_step_dictionaries(&b, W[1], g, mv[2], mv[3], K, M, N);
+        for (size_t i = 0; i < n; i++)
+            worst = fmax(worst, fabs(W[0][i] - W[1][i]));
+    }
+    printf("  fused Adam + normalisation vs two passes: max |dW| %.2g\n", worst);
+    assert_true(worst < 1e-6);
+    for (int i = 0; i < 4; i++)
+        free(mv[i]);
+    free(W[1]);
+    free(W[0]);
+    free(g);
 }
 
 static void test_threads_do_not_change_results(void **state)
@@ -555,6 +589,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_code_and_data_space_agree),
         cmocka_unit_test(test_torch_fixture_double),
         cmocka_unit_test(test_torch_fixture_training_steps),
+        cmocka_unit_test(test_fused_adam_matches_two_passes),
         cmocka_unit_test(test_threads_do_not_change_results),
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);

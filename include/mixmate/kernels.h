@@ -67,6 +67,14 @@ double mm_batch_grad_f64(mm_batch_ws_f64 *ws, const double *W, const double *b,
 const float *mm_batch_codes_f32(const mm_batch_ws_f32 *ws, int k);
 const double *mm_batch_codes_f64(const mm_batch_ws_f64 *ws, int k);
 
+/* Flops of the matrix products (2 m n k each) of one training step (forward
+ * and backward) and of one encode, for B rows. Code space per cluster:
+ *   step   3 M N^2 + 4 B M N + 6 L B N^2   (G by SYRK: M N^2)
+ *   encode   M N^2 + 2 B M N + 2 L B N^2
+ * Data space per cluster: step (14 L + 8) B M N, encode (4 L + 2) B M N. */
+double mm_step_flops(const mm_dims *d, int B, mm_kernel kernel);
+double mm_encode_flops(const mm_dims *d, int B, mm_kernel kernel);
+
 /* The soft-threshold of the l1 proximal step: sign(v) max(|v| - thr, 0). */
 static inline double mm_soft_threshold(double v, double thr)
 {
@@ -86,6 +94,11 @@ typedef struct {
 
 /* One Adam step on n parameters, as torch.optim.Adam computes it. */
 void mm_adam_step(mm_adam *opt, float *param, const float *grad, float *m, float *v, size_t n);
+
+/* Adam on K dictionaries (M x N each) followed by the unit-norm rescaling of
+ * every column, fused into two passes over memory; what training runs. */
+void mm_adam_step_dictionaries(mm_adam *opt, float *W, const float *grad, float *m, float *v,
+                               int K, int M, int N);
 
 /* Rescale every column of the K dictionaries (M x N each) to unit norm. */
 void mm_normalize_columns(float *W, int K, int M, int N);

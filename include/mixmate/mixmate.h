@@ -67,6 +67,17 @@ typedef struct {
     int force;
 } mm_import_config;
 
+typedef struct {
+    mm_dims d;            /* K, M, N, L, lambda, eta of the model timed */
+    int batch;            /* global training batch, split across ranks */
+    int steps;            /* timed training steps (after two untimed ones) */
+    int infer_rows;       /* rows each rank encodes in the inference pass */
+    int infer_batch;      /* rows encoded at once */
+    int sgemm_n;          /* size of the square SGEMM that sets the reference rate */
+    mm_kernel kernel;
+    uint64_t seed;
+} mm_bench_config;
+
 /* Train a model; writes out/model.h5, out/assignments.h5, out/metrics.jsonl. */
 mm_status mm_train(const mm_train_config *cfg);
 
@@ -76,6 +87,10 @@ mm_status mm_assign(const mm_assign_config *cfg);
 /* Write a data set drawn from the model itself (with its labels and the true
  * dictionaries), rows written in parallel. */
 mm_status mm_synth(const mm_synth_config *cfg);
+
+/* Time the training step, the inference pass and this machine's SGEMM on
+ * generated data, and print rates, their ratio and peak memory per rank. */
+mm_status mm_bench(const mm_bench_config *cfg);
 
 /* Convert IDX files (gzip or plain) to /samples float32 in [0, 1] and /labels. */
 mm_status mm_import(const mm_import_config *cfg);

@@ -21,6 +21,7 @@ static const command COMMANDS[] = {
     {"assign", mm_cmd_assign, "cluster a data set with a trained model"},
     {"synth", mm_cmd_synth, "write a data set drawn from the model itself"},
     {"import", mm_cmd_import, "convert IDX files (MNIST family) to HDF5"},
+    {"bench", mm_cmd_bench, "time the training step and inference against SGEMM"},
 };
 
 static void usage(void)

@@ -35,6 +35,7 @@ struct MM_R(mm_batch_ws) {
     mm_real *E, *P;  /* B x K */
     mm_real *gE;     /* B x K */
     double *f;       /* B per-sample losses */
+    double *yy;      /* B squared row norms, shared by all clusters */
     mm_real *work;   /* threads x work_per_thread */
     size_t work_per_thread;
     int threads;
@@ -72,6 +73,7 @@ MM_R(mm_batch_ws) *MM_R(mm_batch_ws_create)(const mm_dims *d, int max_batch, mm_
     ws->P = take(B * K, &ws->bytes, "posteriors");
     ws->gE = take(B * K, &ws->bytes, "energy gradients");
     ws->f = mm_calloc(B, sizeof *ws->f, "per-sample losses");
+    ws->yy = mm_calloc(B, sizeof *ws->yy, "row norms");
     ws->work_per_thread = 4 * B * N + (kernel == MM_KERNEL_DATA ? 2 * B * M : 0);
     ws->work = take(ws->threads * ws->work_per_thread, &ws->bytes, "kernel scratch");
     return ws;
@@ -82,6 +84,7 @@ void MM_R(mm_batch_ws_free)(MM_R(mm_batch_ws) *ws)
     if (!ws)
         return;
     free(ws->work);
+    free(ws->yy);
     free(ws->f);
     free(ws->gE);
     free(ws->P);
@@ -125,6 +128,7 @@ static MM_R(mm_cluster) cluster_view(MM_R(mm_batch_ws) *ws, int k, int chunk, in
         .U = ws->U + k * bn * d->L + (size_t)r0 * d->L * N,
         .X = ws->X + k * bn + (size_t)r0 * N,
         .work = ws->work + tid * ws->work_per_thread,
+        .yy = ws->yy + r0,
         .E = ws->E + (size_t)r0 * d->K + k,
         .estride = d->K,
         .B = r1 - r0,
@@ -147,6 +151,13 @@ static double encode(MM_R(mm_batch_ws) *ws, const mm_real *W, const mm_real *b,
     ws->last_batch = B;
     #pragma omp parallel
     {
+        #pragma omp for schedule(static)
+        for (int r = 0; r < B; r++) {
+            double s = 0;
+            for (int m = 0; m < d->M; m++)
+                s += (double)Y[(size_t)r * d->M + m] * Y[(size_t)r * d->M + m];
+            ws->yy[r] = s;
+        }
         if (code) {
             #pragma omp for schedule(static)
             for (int k = 0; k < d->K; k++) {
@@ -231,6 +242,22 @@ const mm_real *MM_R(mm_batch_codes)(const MM_R(mm_batch_ws) *ws, int k)
 
 #if MM_REAL_BITS == 32
 size_t mm_batch_ws_bytes_f32(const mm_batch_ws_f32 *ws) { return ws->bytes; }
+
+double mm_step_flops(const mm_dims *d, int B, mm_kernel kernel)
+{
+    double K = d->K, M = d->M, N = d->N, L = d->L;
+    if (kernel == MM_KERNEL_DATA)
+        return K * (14 * L + 8) * B * M * N;
+    return K * (3 * M * N * N + 4 * B * M * N + 6 * L * B * N * N);
+}
+
+double mm_encode_flops(const mm_dims *d, int B, mm_kernel kernel)
+{
+    double K = d->K, M = d->M, N = d->N, L = d->L;
+    if (kernel == MM_KERNEL_DATA)
+        return K * (4 * L + 2) * B * M * N;
+    return K * (M * N * N + 2 * B * M * N + 2 * L * B * N * N);
+}
 
 void mm_fista_momentum(int L, double *m)
 {

@@ -16,13 +16,22 @@
 
 #include "kernels/real.h"
 
-/* Shrink u into x, then extrapolate z = x + m (x - x_prev); one pass. */
-static void shrink_and_extrapolate(const mm_real *u, mm_real *x, mm_real *x_prev, mm_real *z,
-                                   size_t n, mm_real thr, mm_real m)
+/* Soft threshold written as v - clamp(v, -thr, thr): branch-free, so the
+ * loops below vectorise, and exactly 0 inside the dead zone. */
+static inline mm_real shrink(mm_real v, mm_real thr)
 {
+    mm_real c = v < -thr ? -thr : v;
+    return v - (c > thr ? thr : c);
+}
+
+/* Shrink u into x, then extrapolate z = x + m (x - x_prev); one pass. */
+static void shrink_and_extrapolate(const mm_real *restrict u, mm_real *restrict x,
+                                   mm_real *restrict x_prev, mm_real *restrict z, size_t n,
+                                   mm_real thr, mm_real m)
+{
+    #pragma omp simd
     for (size_t i = 0; i < n; i++) {
-        mm_real v = u[i];
-        mm_real xi = v > thr ? v - thr : (v < -thr ? v + thr : 0);
+        mm_real xi = shrink(u[i], thr);
         z[i] = xi + m * (xi - x_prev[i]);
         x_prev[i] = xi;
         x[i] = xi;
@@ -31,21 +40,24 @@ static void shrink_and_extrapolate(const mm_real *u, mm_real *x, mm_real *x_prev
 
 /* z_l = (1 + m_l) S(u_l) - m_l S(u_{l-1}); z_0 = 0. */
 static void momentum_point(const mm_real *U, int l, size_t n, mm_real thr, const double *mom,
-                           mm_real *z)
+                           mm_real *restrict z)
 {
-    const mm_real *u = U + (size_t)(l - 1) * n;
-    const mm_real *u_prev = l > 1 ? U + (size_t)(l - 2) * n : NULL;
+    const mm_real *restrict u = U + (size_t)(l - 1) * n;
     mm_real m = (mm_real)mom[l - 1];
 
-    for (size_t i = 0; i < n; i++) {
-        mm_real v = u[i];
-        mm_real x = v > thr ? v - thr : (v < -thr ? v + thr : 0);
-        mm_real xp = 0;
-        if (u_prev) {
-            mm_real w = u_prev[i];
-            xp = w > thr ? w - thr : (w < -thr ? w + thr : 0);
+    if (l == 1) {
+        #pragma omp simd
+        for (size_t i = 0; i < n; i++) {
+            mm_real x = shrink(u[i], thr);
+            z[i] = x + m * (x - 0);
         }
-        z[i] = x + m * (x - xp);
+        return;
+    }
+    const mm_real *restrict u_prev = u - n;
+    #pragma omp simd
+    for (size_t i = 0; i < n; i++) {
+        mm_real x = shrink(u[i], thr);
+        z[i] = x + m * (x - shrink(u_prev[i], thr));
     }
 }
 
@@ -55,7 +67,7 @@ void MM_R(mm_code_prepare)(MM_R(mm_cluster) *c, const mm_dims *d)
     const mm_real eta = (mm_real)d->eta;
 
     /* Gram matrix and the layer operator H = I - eta G. */
-    mm_gemm(1, 0, N, N, M, 1, c->W, N, c->W, N, 0, c->G, N);
+    mm_gram(M, N, c->W, c->G);
     for (int i = 0; i < N; i++)
         for (int j = 0; j < N; j++)
             c->H[i * N + j] = (i == j) - eta * c->G[i * N + j];
@@ -89,16 +101,14 @@ void MM_R(mm_code_forward)(MM_R(mm_cluster) *c, const mm_dims *d, const double *
     /* Energy y.y - 2 c.x + x^T G x + lambda |x|_1, per sample. */
     mm_gemm(0, 0, B, N, N, 1, c->X, N, c->G, N, 0, xg, N);
     for (int b = 0; b < B; b++) {
-        const mm_real *y = c->Y + (size_t)b * M, *x = c->X + (size_t)b * N;
+        const mm_real *x = c->X + (size_t)b * N;
         const mm_real *cb = c->C + (size_t)b * N, *g = xg + (size_t)b * N;
-        double yy = 0, quad = 0, l1 = 0;
-        for (int m = 0; m < M; m++)
-            yy += (double)y[m] * y[m];
+        double quad = 0, l1 = 0;
         for (int n = 0; n < N; n++) {
             quad += (double)x[n] * (g[n] - 2 * cb[n]);
             l1 += fabs((double)x[n]);
         }
-        c->E[(size_t)b * c->estride] = (mm_real)(yy + quad + d->lambda * l1);
+        c->E[(size_t)b * c->estride] = (mm_real)(c->yy[b] + quad + d->lambda * l1);
     }
 }
 
@@ -146,11 +156,13 @@ void MM_R(mm_code_backward)(MM_R(mm_cluster) *c, const mm_dims *d, const double 
         mm_real m = (mm_real)mom[l - 1];
 
         /* gx_l += (1 + m_l) gz_l; gz_l's other part flows to x_{l-1}. */
+        mm_real *restrict gc = c->C;
+        #pragma omp simd
         for (size_t i = 0; i < bn; i++) {
-            gx[i] += (1 + m) * gz[i];
-            gu[i] = (u[i] > thr || u[i] < -thr) ? gx[i] : 0;
+            mm_real g = gx[i] + (1 + m) * gz[i];
+            gu[i] = (u[i] > thr || u[i] < -thr) ? g : 0;
             gx[i] = -m * gz[i];
-            c->C[i] += eta * gu[i];
+            gc[i] += eta * gu[i];
         }
         if (l == 1)
             break;

@@ -12,10 +12,12 @@
 typedef double mm_real;
 #define MM_R(name) name##_f64
 #define mm_cblas_gemm cblas_dgemm
+#define mm_cblas_syrk cblas_dsyrk
 #elif MM_REAL_BITS == 32
 typedef float mm_real;
 #define MM_R(name) name##_f32
 #define mm_cblas_gemm cblas_sgemm
+#define mm_cblas_syrk cblas_ssyrk
 #else
 #error "MM_REAL_BITS must be 32 or 64"
 #endif
@@ -26,6 +28,16 @@ static inline void mm_gemm(int ta, int tb, int m, int n, int k, mm_real alpha, c
 {
     mm_cblas_gemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
                   m, n, k, alpha, A, lda, B, ldb, beta, C, ldc);
+}
+
+/* Row-major Gram matrix G = A^T A of an m x n matrix A: the upper triangle
+ * by SYRK (half the flops of a GEMM), then mirrored. */
+static inline void mm_gram(int m, int n, const mm_real *A, mm_real *G)
+{
+    mm_cblas_syrk(CblasRowMajor, CblasUpper, CblasTrans, n, m, 1, A, n, 0, G, n);
+    for (int i = 0; i < n; i++)
+        for (int j = 0; j < i; j++)
+            G[i * n + j] = G[j * n + i];
 }
 
 /* One cluster's view of a block of B rows of the batch (all of it, or one
@@ -40,6 +52,7 @@ typedef struct {
     mm_real *U;       /* L x B x N: pre-threshold values of every layer */
     mm_real *X;       /* B x N: final codes */
     mm_real *work;    /* per-thread scratch: 4 B N, plus 2 B M in data space */
+    const double *yy; /* B: squared norms of the rows of Y */
     mm_real *E;       /* energies, element b at E[b * estride] */
     int estride;
     int B;

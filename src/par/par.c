@@ -121,6 +121,20 @@ void mm_par_max_i64(int64_t *buf, size_t n)
     allreduce_chunked(buf, n, sizeof *buf, MPI_INT64_T, MPI_MAX);
 }
 
+void mm_par_minmax_loc(double v, double *min, int *min_rank, double *max, int *max_rank)
+{
+    struct {
+        double v;
+        int rank;
+    } in = {v, g_rank}, lo, hi;
+    MPI_Allreduce(&in, &lo, 1, MPI_DOUBLE_INT, MPI_MINLOC, MPI_COMM_WORLD);
+    MPI_Allreduce(&in, &hi, 1, MPI_DOUBLE_INT, MPI_MAXLOC, MPI_COMM_WORLD);
+    *min = lo.v, *min_rank = lo.rank;
+    *max = hi.v, *max_rank = hi.rank;
+}
+
+void mm_blas_threads(int n) { openblas_set_num_threads(n); }
+
 void mm_par_bcast(void *buf, size_t bytes, int root)
 {
     char *p = buf;

@@ -38,6 +38,13 @@ void mm_par_max_double(double *buf, size_t n);
 void mm_par_min_i64(int64_t *buf, size_t n);
 void mm_par_max_i64(int64_t *buf, size_t n);
 
+/* Collective: the largest and smallest v over ranks, with the rank holding each. */
+void mm_par_minmax_loc(double v, double *min, int *min_rank, double *max, int *max_rank);
+
+/* BLAS threads for code outside OpenMP regions (the benchmark's SGEMM);
+ * everything else runs BLAS on one thread, as mm_par_init sets it. */
+void mm_blas_threads(int n);
+
 /* Collective: broadcast bytes from rank root. */
 void mm_par_bcast(void *buf, size_t bytes, int root);
 

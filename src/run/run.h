@@ -36,6 +36,26 @@ void mm_batches_init(mm_batches *bt, int64_t n, int64_t lo, int64_t hi, int B);
 void mm_batches_shuffle(mm_batches *bt, uint64_t seed, int epoch);
 void mm_batches_free(mm_batches *bt);
 
+/* ---- the optimiser step (step.c) ---- */
+
+typedef struct {
+    mm_batch_ws_f32 *ws;
+    float *grad;          /* K M N + K + 1: dW, db, loss; the one reduced buffer */
+    float *adam_m, *adam_v;
+    mm_adam adam;
+    size_t nw;            /* K M N */
+    int K, M;
+    double compute_s, allreduce_s, update_s; /* accumulated by every step */
+} mm_stepper;
+
+void mm_stepper_init(mm_stepper *s, const mm_dims *d, int max_rows, mm_kernel kernel,
+                     double lr);
+void mm_stepper_free(mm_stepper *s);
+
+/* Collective: one step on the global batch of which this rank holds `local`
+ * rows; `global` is the global batch size. Returns the global step loss. */
+double mm_stepper_step(mm_stepper *s, mm_model *m, const float *rows, int local, int global);
+
 /* ---- initialisation (init.c) ---- */
 
 /* Dictionaries from the data as cfg->init says, identical on every rank. */

@@ -24,11 +24,8 @@ typedef struct {
     const mm_train_config *cfg;
     mm_shard data;
     mm_model model;
-    mm_batch_ws_f32 *ws;
+    mm_stepper step;
     mm_batches batches;
-    float *grad;       /* K M N + K + 1: dW, db, loss; the one reduced buffer */
-    float *adam_m, *adam_v;
-    mm_adam adam;
     float *batch_rows; /* this rank's share of a batch, gathered contiguously */
     mm_eval_outputs outputs;
     double seconds[T_COUNT];
@@ -98,45 +95,21 @@ static void log_epoch(trainer *t, int epoch, double loss, double secs, const mm_
     fflush(f);
 }
 
-/* One optimiser step on this rank's share of a batch; returns the step loss. */
+/* One optimiser step on this rank's share of batch `step`; returns the step loss. */
 static double train_step(trainer *t, int64_t step)
 {
-    const mm_dims *d = &t->model.d;
-    const size_t nw = (size_t)d->K * d->M * d->N;
-    const int local = t->batches.local;
-    const double scale = 1.0 / ((double)t->cfg->batch * d->M);
-    double t0 = mm_now();
-
-    /* Gather the rows, then forward and backward into the gradient buffer. */
+    const int M = t->model.d.M, local = t->batches.local;
     const int64_t *rows = t->batches.order + step * local;
+
     for (int i = 0; i < local; i++)
-        memcpy(t->batch_rows + (size_t)i * d->M, t->data.Y + rows[i] * d->M,
-               (size_t)d->M * sizeof(float));
-    memset(t->grad, 0, (nw + d->K + 1) * sizeof *t->grad);
-    double loss = local > 0 ? mm_batch_grad_f32(t->ws, t->model.W, t->model.b, t->batch_rows,
-                                                local, scale, t->grad, t->grad + nw)
-                            : 0.0;
-    t->grad[nw + d->K] = (float)(loss * scale);
-    double t1 = mm_now();
-
-    /* Sum over ranks: every rank now holds the global batch's gradient. */
-    mm_par_sum_float(t->grad, nw + d->K + 1);
-    double t2 = mm_now();
-
-    /* The same update everywhere; the prior logits stay frozen. */
-    mm_adam_step(&t->adam, t->model.W, t->grad, t->adam_m, t->adam_v, nw);
-    mm_normalize_columns(t->model.W, d->K, d->M, d->N);
-    double t3 = mm_now();
-
-    t->seconds[T_COMPUTE] += (t1 - t0) + (t3 - t2);
-    t->seconds[T_ALLREDUCE] += t2 - t1;
-    return t->grad[nw + d->K];
+        memcpy(t->batch_rows + (size_t)i * M, t->data.Y + rows[i] * M, (size_t)M * sizeof(float));
+    return mm_stepper_step(&t->step, &t->model, t->batch_rows, local, t->cfg->batch);
 }
 
 static mm_status evaluate(trainer *t, mm_eval *ev)
 {
     double t0 = mm_now();
-    mm_status st = mm_evaluate(t->ws, t->cfg->batch, &t->model, &t->data, &t->outputs, ev);
+    mm_status st = mm_evaluate(t->step.ws, t->cfg->batch, &t->model, &t->data, &t->outputs, ev);
     t->seconds[T_EVAL] += mm_now() - t0;
     return st;
 }
@@ -150,11 +123,14 @@ static mm_status run_epochs(trainer *t)
 
     for (int epoch = 1; epoch <= t->cfg->epochs; epoch++) {
         memset(t->seconds, 0, sizeof t->seconds);
+        t->step.compute_s = t->step.allreduce_s = t->step.update_s = 0;
         double t0 = mm_now(), loss = 0;
         mm_batches_shuffle(&t->batches, t->cfg->seed, epoch);
         for (int64_t s = 0; s < t->batches.steps; s++)
             loss += train_step(t, s);
         double secs = mm_now() - t0;
+        t->seconds[T_COMPUTE] = secs - t->step.allreduce_s;
+        t->seconds[T_ALLREDUCE] = t->step.allreduce_s;
 
         int last = epoch == t->cfg->epochs;
         memset(&ev, 0, sizeof ev);
@@ -183,15 +159,10 @@ static void setup(trainer *t)
     d.M = (int)t->data.M;
     mm_model_alloc(&t->model, &d);
 
-    const size_t nw = (size_t)d.K * d.M * d.N;
     const int64_t rows = t->data.hi - t->data.lo;
     mm_batches_init(&t->batches, t->data.n, t->data.lo, t->data.hi, c->batch);
     int chunk = c->batch > t->batches.local ? c->batch : t->batches.local;
-    t->ws = mm_batch_ws_create_f32(&d, chunk, c->kernel);
-    t->grad = mm_calloc(nw + d.K + 1, sizeof *t->grad, "gradients");
-    t->adam_m = mm_calloc(nw, sizeof *t->adam_m, "Adam first moments");
-    t->adam_v = mm_calloc(nw, sizeof *t->adam_v, "Adam second moments");
-    t->adam = (mm_adam){.lr = c->lr, .beta1 = 0.9, .beta2 = 0.999, .eps = 1e-8};
+    mm_stepper_init(&t->step, &d, chunk, c->kernel, c->lr);
     t->batch_rows = mm_alloc((size_t)(t->batches.local + 1) * d.M * sizeof(float), "batch");
     t->outputs.cluster = mm_alloc((size_t)rows * sizeof(int32_t), "assignments");
     t->outputs.probability = mm_alloc((size_t)rows * d.K * sizeof(float), "posteriors");
@@ -204,10 +175,7 @@ static void teardown(trainer *t)
     free(t->outputs.probability);
     free(t->outputs.cluster);
     free(t->batch_rows);
-    free(t->adam_v);
-    free(t->adam_m);
-    free(t->grad);
-    mm_batch_ws_free_f32(t->ws);
+    mm_stepper_free(&t->step);
     mm_batches_free(&t->batches);
     mm_model_free(&t->model);
     mm_shard_free(&t->data);
