@@ -25,30 +25,42 @@ for r in $(seq "$rounds"); do
 done
 
 # Medians per layout of the JSON lines bench printed.
-awk -v cores="$cores" '
+awk '
 function field(line, key,   m) {
-    if (match(line, "\"" key "\": [-0-9.e+]*")) { m = substr(line, RSTART, RLENGTH); sub(/.*: /, "", m); return m + 0 }
-    return 0
+    if (!match(line, "\"" key "\": [-0-9.e+]*"))
+        return 0
+    m = substr(line, RSTART, RLENGTH)
+    sub(/.*: /, "", m)
+    return m + 0
 }
-function median(list, n,   i, j, t, a) {
-    split(list, a, " "); n = length(a)
-    for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
+function median(list,   a, n, i, j, t) {
+    n = split(list, a, " ")
+    for (i = 1; i <= n; i++)
+        for (j = i + 1; j <= n; j++)
+            if (a[j] + 0 < a[i] + 0) { t = a[i]; a[i] = a[j]; a[j] = t }
     return (n % 2) ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
 }
 {
     key = field($0, "ranks") " x " field($0, "threads")
-    order[key] = order[key] ? order[key] : ++n_keys; name[order[key]] = key
+    if (!(key in width)) {
+        name[++n_keys] = key
+        width[key] = field($0, "ranks") * field($0, "threads")
+    }
     train[key] = train[key] " " field($0, "train_samples_per_s")
     infer[key] = infer[key] " " field($0, "infer_samples_per_s")
     frac[key] = frac[key] " " field($0, "step_fraction_of_sgemm")
     rss[key] = rss[key] " " field($0, "peak_rss_mib_max")
 }
 END {
-    printf "%-10s %14s %14s %12s %12s %10s\n", "layout", "train samp/s", "infer samp/s", "of SGEMM", "efficiency", "peak MiB"
+    printf "%-10s %14s %14s %10s %11s %10s\n", "layout", "train samp/s", "infer samp/s",
+        "of SGEMM", "efficiency", "peak MiB"
     base = median(train["1 x 1"])
     for (i = 1; i <= n_keys; i++) {
-        k = name[i]; split(k, p, " x "); width = p[1] * p[2]
-        printf "%-10s %14.0f %14.0f %12.2f %11.0f%% %10.1f\n", k, median(train[k]), median(infer[k]), median(frac[k]), 100 * median(train[k]) / (width * base), median(rss[k])
+        k = name[i]
+        t = median(train[k])
+        printf "%-10s %14.0f %14.0f %10.2f %10.0f%% %10.1f\n", k, t, median(infer[k]),
+            median(frac[k]), 100 * t / (width[k] * base), median(rss[k])
     }
 }' "$out"
-echo "(medians of $rounds alternating rounds; efficiency = throughput / (ranks x threads x the 1 x 1 throughput))"
+echo "(medians of $rounds alternating rounds; efficiency: throughput over"
+echo " ranks x threads x the 1 x 1 throughput)"

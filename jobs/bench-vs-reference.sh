@@ -41,10 +41,14 @@ grep -h '^epoch' "$work"/ref*.log | awk '$1 == "epoch" && $2 > 0 { print $4 }' |
     > "$work/ref.s"
 cat "$work"/mm*/metrics.jsonl | grep -v '"epoch": 0,' \
     | sed 's/.*"seconds": \([0-9.e+-]*\).*/\1/' | sort -g > "$work/mm.s"
-median() { awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }' "$1"; }
+median() {
+    awk '{ a[NR] = $1 } END { print NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }' \
+        "$1"
+}
 ref_s=$(median "$work/ref.s")
 mm_s=$(median "$work/mm.s")
-ref_acc=$(grep -h '^epoch' "$work"/ref*.log | tail -1 | awk '{ for (i = 1; i < NF; i++) if ($i == "ACC") print $(i + 1) }')
+ref_acc=$(grep -h '^epoch' "$work"/ref*.log | tail -1 \
+    | awk '{ for (i = 1; i < NF; i++) if ($i == "ACC") print $(i + 1) }')
 mm_acc=$(tail -1 "$work/mm$rounds/metrics.jsonl" | sed 's/.*"acc": \([0-9.]*\).*/\1/')
 
 printf '\n%-28s %12s %12s\n' "$(basename "$data"), $epochs epochs" reference mixmate

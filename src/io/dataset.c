@@ -75,7 +75,8 @@ static mm_status read_rows(hid_t set, int64_t lo, int64_t hi, int64_t cols, int 
     herr_t rc = 0;
     for (int64_t s = 0; s < slabs; s++) {
         int64_t a = lo + s * slab_rows, b = a + slab_rows < hi ? a + slab_rows : hi;
-        hsize_t start[2] = {(hsize_t)a, 0}, count[2] = {(hsize_t)(b > a ? b - a : 0), (hsize_t)cols};
+        hsize_t start[2] = {(hsize_t)a, 0};
+        hsize_t count[2] = {(hsize_t)(b > a ? b - a : 0), (hsize_t)cols};
         hid_t mspace = H5Screate_simple(rank, count[0] ? count : (hsize_t[2]){1, (hsize_t)cols},
                                         NULL);
         if (b > a) {

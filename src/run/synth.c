@@ -114,7 +114,8 @@ mm_status mm_synth(const mm_synth_config *c)
     mm_status st = write_file(c, W, lo, hi, Y, labels);
     if (st == MM_OK)
         mm_log0("wrote %s: %lld samples x %d features, %d clusters of %d atoms, %d active, "
-                "noise %g, %s codes", c->out, (long long)c->n, c->M, c->K, c->N, c->active, c->noise,
+                "noise %g, %s codes", c->out, (long long)c->n, c->M, c->K, c->N, c->active,
+                c->noise,
                 c->signed_codes ? "signed" : "positive");
     free(labels);
     free(Y);

@@ -214,6 +214,14 @@ static mm_status write_results(trainer *t)
     MM_TRY(mm_par_agree(st));
     mm_log0("wrote %s/model.h5 and %s/assignments.h5 in %.2f s", t->cfg->out, t->cfg->out,
             mm_now() - t0);
+
+    /* What a user sizes the next allocation by: peak memory against the shard. */
+    double lo, hi;
+    int r_lo, r_hi;
+    mm_par_minmax_loc((double)mm_peak_rss_bytes() / (1 << 20), &lo, &r_lo, &hi, &r_hi);
+    double shard = (double)(t->data.hi - t->data.lo) * t->data.M * sizeof(float) / (1 << 20);
+    mm_log0("peak memory per rank %.1f MiB (rank %d) to %.1f MiB (rank %d); "
+            "this rank's shard of the data %.1f MiB", lo, r_lo, hi, r_hi, shard);
     return MM_OK;
 }
 
