@@ -36,6 +36,9 @@ typedef struct {
     int kmeans_restarts;  /* k-means++ starts; the lowest inertia wins */
     mm_kernel kernel;
     int eval_every;       /* evaluation pass every this many epochs (and the last) */
+    double checkpoint_every; /* seconds of wall time between checkpoints; 0 = never */
+    int checkpoint_epochs;   /* also checkpoint at the end of every epoch */
+    int restart;             /* ignore a checkpoint in out and start over */
 } mm_train_config;
 
 typedef struct {
@@ -78,7 +81,9 @@ typedef struct {
     uint64_t seed;
 } mm_bench_config;
 
-/* Train a model; writes out/model.h5, out/assignments.h5, out/metrics.jsonl. */
+/* Train a model; writes out/model.h5, out/assignments.h5, out/metrics.jsonl
+ * and, while it runs, out/checkpoint.h5, from which it resumes by itself.
+ * Returns MM_STOPPED after a stop request (a signal) was checkpointed. */
 mm_status mm_train(const mm_train_config *cfg);
 
 /* Cluster a data set with a trained model. */

@@ -18,9 +18,11 @@ typedef enum {
     MM_ERR_IO = 3,       /* reading or writing failed */
     MM_ERR_MEMORY = 4,   /* an allocation failed */
     MM_ERR_INTERNAL = 5, /* a library call failed unexpectedly */
+    MM_STOPPED = 6,      /* stopped on request after a checkpoint; rerun to resume */
 } mm_status;
 
-/* Exit codes: EX_USAGE, EX_DATAERR, EX_IOERR, EX_OSERR, EX_SOFTWARE (sysexits.h). */
+/* Exit codes: EX_USAGE, EX_DATAERR, EX_IOERR, EX_OSERR, EX_SOFTWARE and, for
+ * a checkpointed stop, EX_TEMPFAIL (75), which job scripts requeue on. */
 int mm_status_exit_code(mm_status s);
 
 /* Record a failure (only the first one sticks) and return code. */

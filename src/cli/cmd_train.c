@@ -17,7 +17,7 @@ mm_status mm_cmd_train(int argc, char **argv)
         .d = {.N = 50, .L = 15, .lambda = 0.75, .eta = 0.04},
         .lr = 1e-3, .batch = 256, .epochs = 50, .seed = 0,
         .init = MM_INIT_KMEANS, .init_subset = 2000, .kmeans_restarts = 10,
-        .kernel = MM_KERNEL_CODE, .eval_every = 1,
+        .kernel = MM_KERNEL_CODE, .eval_every = 1, .checkpoint_every = 600,
     };
     const char *labels = NULL;
     mm_arg table[] = {
@@ -42,6 +42,11 @@ mm_status mm_cmd_train(int argc, char **argv)
          "FISTA in code space (fast) or data space (reference)", .choices = KERNELS},
         {"--eval-every", ARG_INT, &c.eval_every, "E", "evaluation pass every E epochs", 0, 1,
          BIG},
+        {"--checkpoint-every", ARG_REAL, &c.checkpoint_every, "S",
+         "seconds between checkpoints (0: only on a stop request)", 0, 0, BIG},
+        {"--checkpoint-epochs", ARG_FLAG, &c.checkpoint_epochs, "",
+         "also checkpoint at the end of every epoch"},
+        {"--restart", ARG_FLAG, &c.restart, "", "ignore the checkpoint in DIR and start over"},
         {"--force", ARG_FLAG, &c.force, "", "overwrite the results of an earlier run"},
         {NULL},
     };
@@ -49,7 +54,10 @@ mm_status mm_cmd_train(int argc, char **argv)
     if (mm_args_wants_help(argc, argv)) {
         mm_args_help("mixmate train --data FILE --clusters K --out DIR [flags]",
                      "Train K sparse dictionaries (MixMate) on the rows of an HDF5 dataset. "
-                     "Writes DIR/model.h5,\nDIR/assignments.h5 and DIR/metrics.jsonl.", table);
+                     "Writes DIR/model.h5,\nDIR/assignments.h5 and DIR/metrics.jsonl. "
+                     "Resumes by itself from DIR/checkpoint.h5 when DIR holds\nan unfinished "
+                     "run; SIGUSR1, SIGTERM or SIGINT checkpoint and stop with status 75.",
+                     table);
         return MM_OK;
     }
     MM_TRY(mm_par_agree(mm_args_parse(table, argc, argv, 2, NULL, 0, NULL)));

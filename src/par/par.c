@@ -106,6 +106,11 @@ void mm_par_sum_i64(int64_t *buf, size_t n)
     allreduce_chunked(buf, n, sizeof *buf, MPI_INT64_T, MPI_SUM);
 }
 
+void mm_par_sum_u64(uint64_t *buf, size_t n)
+{
+    allreduce_chunked(buf, n, sizeof *buf, MPI_UINT64_T, MPI_SUM);
+}
+
 void mm_par_max_double(double *buf, size_t n)
 {
     allreduce_chunked(buf, n, sizeof *buf, MPI_DOUBLE, MPI_MAX);

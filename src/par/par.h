@@ -34,6 +34,7 @@ _Noreturn void mm_par_abort(int code, const char *fmt, ...) __attribute__((forma
 void mm_par_sum_float(float *buf, size_t n);
 void mm_par_sum_double(double *buf, size_t n);
 void mm_par_sum_i64(int64_t *buf, size_t n);
+void mm_par_sum_u64(uint64_t *buf, size_t n);
 void mm_par_max_double(double *buf, size_t n);
 void mm_par_min_i64(int64_t *buf, size_t n);
 void mm_par_max_i64(int64_t *buf, size_t n);

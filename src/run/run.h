@@ -8,13 +8,16 @@
 #include <mixmate/metrics.h>
 #include <mixmate/mixmate.h>
 
+#include "io/checkpoint_file.h"
 #include "io/dataset.h"
 #include "io/model_file.h"
 
 /* ---- output locations (outdir.c) ---- */
 
-/* Create dir if missing; refuse one that holds results unless force. */
-mm_status mm_outdir_prepare(const char *dir, int force);
+/* Create dir if missing; refuse one that holds a finished run's results
+ * unless force. Sets *resume when dir holds the checkpoint of an unfinished
+ * run and restart is not set. */
+mm_status mm_outdir_prepare(const char *dir, int force, int restart, int *resume);
 
 /* Refuse an existing path unless force; the directory must exist. flag names
  * the option the path came from. */
@@ -46,6 +49,7 @@ typedef struct {
     size_t nw;            /* K M N */
     int K, M;
     double compute_s, allreduce_s, update_s; /* accumulated by every step */
+    float flags[2];       /* stop and checkpoint requests: this rank's in, the sum out */
 } mm_stepper;
 
 void mm_stepper_init(mm_stepper *s, const mm_dims *d, int max_rows, mm_kernel kernel,
@@ -55,6 +59,24 @@ void mm_stepper_free(mm_stepper *s);
 /* Collective: one step on the global batch of which this rank holds `local`
  * rows; `global` is the global batch size. Returns the global step loss. */
 double mm_stepper_step(mm_stepper *s, mm_model *m, const float *rows, int local, int global);
+
+/* ---- checkpoints and stop requests (resume.c, signals.c) ---- */
+
+/* Collective: a checksum of rows spread over the whole input. */
+uint64_t mm_data_checksum(const mm_shard *s);
+
+/* Fill c's configuration and input fingerprint from a run's settings. */
+void mm_checkpoint_describe(mm_checkpoint *c, const mm_train_config *cfg, const mm_shard *s,
+                            uint64_t checksum);
+
+/* The first field in which a checkpoint (have) disagrees with the command
+ * line (want), as a failure naming it. */
+mm_status mm_checkpoint_check(const mm_checkpoint *have, const mm_checkpoint *want,
+                              const char *path);
+
+void mm_signals_install(void);
+int mm_signal_pending(void);   /* the signal that asked to stop, or 0 */
+const char *mm_signal_name(int sig);
 
 /* ---- initialisation (init.c) ---- */
 

@@ -20,7 +20,7 @@ void mm_stepper_init(mm_stepper *s, const mm_dims *d, int max_rows, mm_kernel ke
     s->K = d->K;
     s->M = d->M;
     s->ws = mm_batch_ws_create_f32(d, max_rows, kernel);
-    s->grad = mm_calloc(s->nw + d->K + 1, sizeof *s->grad, "gradients");
+    s->grad = mm_calloc(s->nw + d->K + 3, sizeof *s->grad, "gradients");
     s->adam_m = mm_calloc(s->nw, sizeof *s->adam_m, "Adam first moments");
     s->adam_v = mm_calloc(s->nw, sizeof *s->adam_v, "Adam second moments");
     s->adam = (mm_adam){.lr = lr, .beta1 = 0.9, .beta2 = 0.999, .eps = 1e-8};
@@ -40,16 +40,22 @@ double mm_stepper_step(mm_stepper *s, mm_model *m, const float *rows, int local,
     const double scale = 1.0 / ((double)global * s->M);
     double t0 = mm_now();
 
-    /* Forward and backward into the one buffer that is reduced. */
-    memset(s->grad, 0, (nw + s->K + 1) * sizeof *s->grad);
+    /* Forward and backward into the one buffer that is reduced; the loss and
+     * the ranks' stop and checkpoint requests ride along at its end. */
+    float *tail = s->grad + nw + s->K;
+    memset(s->grad, 0, (nw + s->K) * sizeof *s->grad);
     double loss = local > 0 ? mm_batch_grad_f32(s->ws, m->W, m->b, rows, local, scale, s->grad,
                                                 s->grad + nw)
                             : 0.0;
-    s->grad[nw + s->K] = (float)(loss * scale);
+    tail[0] = (float)(loss * scale);
+    tail[1] = s->flags[0];
+    tail[2] = s->flags[1];
     double t1 = mm_now();
 
     /* Sum over ranks: every rank now holds the global batch's gradient. */
-    mm_par_sum_float(s->grad, nw + s->K + 1);
+    mm_par_sum_float(s->grad, nw + s->K + 3);
+    s->flags[0] = tail[1];
+    s->flags[1] = tail[2];
     double t2 = mm_now();
 
     /* The same update everywhere; the prior logits stay frozen. */
@@ -60,5 +66,5 @@ double mm_stepper_step(mm_stepper *s, mm_model *m, const float *rows, int local,
     s->compute_s += t1 - t0;
     s->allreduce_s += t2 - t1;
     s->update_s += t3 - t2;
-    return s->grad[nw + s->K];
+    return tail[0];
 }

@@ -5,6 +5,13 @@
  * and the loss over all ranks in one in-place allreduce of one buffer, and
  * takes the same Adam step on every rank, so the model never diverges
  * between ranks and never needs to be broadcast again.
+ *
+ * Checkpoints are taken at step boundaries (on a timer, at epoch ends when
+ * asked, and on a stop request) and hold everything the loop depends on:
+ * the model, Adam's state, and the position (epoch, step). Each epoch's
+ * order is a function of the seed, the epoch and the rank alone, so a
+ * resumed run replays exactly the steps the interrupted one would have taken
+ * and ends with the same model, bit for bit, for the same rank count.
  */
 #include "run/run.h"
 
@@ -30,6 +37,13 @@ typedef struct {
     mm_eval_outputs outputs;
     double seconds[T_COUNT];
     FILE *metrics;     /* rank 0 only */
+
+    mm_checkpoint desc;      /* this run's settings and input fingerprint */
+    char checkpoint[4200];   /* DIR/checkpoint.h5 */
+    double last_checkpoint;  /* mm_now() when the last one was written */
+    int resumed;
+    int64_t start_epochs, start_step; /* where the loop picks up */
+    double start_loss;       /* loss sum of the steps already done in that epoch */
 } trainer;
 
 static void print_config(const trainer *t)
@@ -114,22 +128,71 @@ static mm_status evaluate(trainer *t, mm_eval *ev)
     return st;
 }
 
+/* Collective: rank 0 writes the state after `epochs` epochs and `step` steps. */
+static mm_status save_checkpoint(trainer *t, int64_t epochs, int64_t step, double loss, int done)
+{
+    double t0 = mm_now();
+    mm_status st = MM_OK;
+    if (mm_rank() == 0) {
+        mm_checkpoint c = t->desc;
+        c.finished = done, c.epochs_done = epochs, c.step = step, c.loss_sum = loss;
+        c.adam_step = t->step.adam.step;
+        c.W = t->model.W, c.b = t->model.b;
+        c.adam_m = t->step.adam_m, c.adam_v = t->step.adam_v;
+        st = mm_checkpoint_write(t->checkpoint, &c);
+    }
+    st = mm_par_agree(st);
+    t->last_checkpoint = mm_now();
+    t->seconds[T_IO] += t->last_checkpoint - t0;
+    return st;
+}
+
+/* Flags this rank raises before a step: stop (a signal) and checkpoint due. */
+static void raise_flags(trainer *t)
+{
+    double every = t->cfg->checkpoint_every;
+    t->step.flags[0] = mm_signal_pending() ? 1.0f : 0.0f;
+    t->step.flags[1] = every > 0 && mm_now() - t->last_checkpoint >= every ? 1.0f : 0.0f;
+}
+
+/* The steps of one epoch from `first`; MM_STOPPED after a stop request. */
+static mm_status run_steps(trainer *t, int epoch, int64_t first, double *loss)
+{
+    mm_batches_shuffle(&t->batches, t->cfg->seed, epoch);
+    for (int64_t s = first; s < t->batches.steps; s++) {
+        raise_flags(t);
+        *loss += train_step(t, s);
+
+        /* Every rank saw the same summed flags, so all act alike. */
+        if (t->step.flags[0] > 0 || t->step.flags[1] > 0)
+            MM_TRY(save_checkpoint(t, epoch - 1, s + 1, *loss, 0));
+        if (t->step.flags[0] > 0) {
+            mm_log0("stopped on %s in epoch %d after step %lld of %lld; checkpoint %s; run the "
+                    "same command again to resume", mm_signal_name(mm_signal_pending()), epoch,
+                    (long long)s + 1, (long long)t->batches.steps, t->checkpoint);
+            return MM_STOPPED;
+        }
+    }
+    return MM_OK;
+}
+
 static mm_status run_epochs(trainer *t)
 {
     mm_eval ev;
-    MM_TRY(evaluate(t, &ev));
-    log_epoch(t, 0, ev.loss, 0.0, &ev);
-    mm_eval_free(&ev);
+    if (!t->resumed) {
+        MM_TRY(evaluate(t, &ev));
+        log_epoch(t, 0, ev.loss, 0.0, &ev);
+        mm_eval_free(&ev);
+    }
+    memset(t->seconds, 0, sizeof t->seconds);
 
-    for (int epoch = 1; epoch <= t->cfg->epochs; epoch++) {
-        memset(t->seconds, 0, sizeof t->seconds);
+    for (int epoch = (int)t->start_epochs + 1; epoch <= t->cfg->epochs; epoch++) {
+        int first = epoch == t->start_epochs + 1;
+        double t0 = mm_now(), loss = first ? t->start_loss : 0, io0 = t->seconds[T_IO];
         t->step.compute_s = t->step.allreduce_s = t->step.update_s = 0;
-        double t0 = mm_now(), loss = 0;
-        mm_batches_shuffle(&t->batches, t->cfg->seed, epoch);
-        for (int64_t s = 0; s < t->batches.steps; s++)
-            loss += train_step(t, s);
+        MM_TRY(run_steps(t, epoch, first ? t->start_step : 0, &loss));
         double secs = mm_now() - t0;
-        t->seconds[T_COMPUTE] = secs - t->step.allreduce_s;
+        t->seconds[T_COMPUTE] = secs - t->step.allreduce_s - (t->seconds[T_IO] - io0);
         t->seconds[T_ALLREDUCE] = t->step.allreduce_s;
 
         int last = epoch == t->cfg->epochs;
@@ -138,7 +201,53 @@ static mm_status run_epochs(trainer *t)
             MM_TRY(evaluate(t, &ev));
         log_epoch(t, epoch, loss / t->batches.steps, secs, &ev);
         mm_eval_free(&ev);
+        memset(t->seconds, 0, sizeof t->seconds);
+        if (t->cfg->checkpoint_epochs && !last)
+            MM_TRY(save_checkpoint(t, epoch, 0, 0.0, 0));
     }
+    return MM_OK;
+}
+
+/* Collective: load the checkpoint rank 0 reads and checks, on every rank. */
+static mm_status resume(trainer *t)
+{
+    mm_checkpoint c = {0};
+    mm_status st = MM_OK;
+    if (mm_rank() == 0) {
+        st = mm_checkpoint_read(t->checkpoint, &c);
+        if (st == MM_OK)
+            st = mm_checkpoint_check(&c, &t->desc, t->checkpoint);
+    }
+    st = mm_par_agree(st);
+    if (st != MM_OK) {
+        mm_checkpoint_free(&c);
+        return st;
+    }
+
+    /* The position, then the state, from rank 0 to all. */
+    int64_t pos[3] = {c.epochs_done, c.step, c.adam_step};
+    double loss = c.loss_sum;
+    mm_par_bcast(pos, sizeof pos, 0);
+    mm_par_bcast(&loss, sizeof loss, 0);
+    size_t nw = t->step.nw;
+    if (mm_rank() == 0) {
+        memcpy(t->model.W, c.W, nw * sizeof *c.W);
+        memcpy(t->model.b, c.b, (size_t)t->model.d.K * sizeof *c.b);
+        memcpy(t->step.adam_m, c.adam_m, nw * sizeof *c.adam_m);
+        memcpy(t->step.adam_v, c.adam_v, nw * sizeof *c.adam_v);
+    }
+    mm_checkpoint_free(&c);
+    mm_par_bcast(t->model.W, nw * sizeof *t->model.W, 0);
+    mm_par_bcast(t->model.b, (size_t)t->model.d.K * sizeof *t->model.b, 0);
+    mm_par_bcast(t->step.adam_m, nw * sizeof *t->step.adam_m, 0);
+    mm_par_bcast(t->step.adam_v, nw * sizeof *t->step.adam_v, 0);
+
+    t->resumed = 1;
+    t->start_epochs = pos[0], t->start_step = pos[1], t->step.adam.step = pos[2];
+    t->start_loss = loss;
+    mm_log0("resuming %s from its checkpoint: %lld of %d epochs done, then %lld of %lld steps",
+            t->cfg->out, (long long)pos[0], t->cfg->epochs, (long long)pos[1],
+            (long long)t->batches.steps);
     return MM_OK;
 }
 
@@ -183,13 +292,35 @@ static void teardown(trainer *t)
         fclose(t->metrics);
 }
 
+/* Keep the lines of epochs up to `epochs`: a run killed after logging an
+ * epoch but before checkpointing it will log that epoch again. */
+static void truncate_metrics(const char *path, int64_t epochs)
+{
+    FILE *in = fopen(path, "r");
+    if (!in)
+        return;
+    char tmp[4300], line[65536];
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    FILE *out = fopen(tmp, "w");
+    while (out && fgets(line, sizeof line, in)) {
+        long long e = -1;
+        if (sscanf(line, "{\"epoch\": %lld", &e) == 1 && e <= epochs)
+            fputs(line, out);
+    }
+    fclose(in);
+    if (out && fclose(out) == 0)
+        rename(tmp, path);
+}
+
 static mm_status open_metrics(trainer *t)
 {
     mm_status st = MM_OK;
     if (mm_rank() == 0) {
         char path[4200];
         snprintf(path, sizeof path, "%s/metrics.jsonl", t->cfg->out);
-        t->metrics = fopen(path, "w");
+        if (t->resumed)
+            truncate_metrics(path, t->start_epochs);
+        t->metrics = fopen(path, t->resumed ? "a" : "w");
         if (!t->metrics)
             st = mm_fail(MM_ERR_IO, "%s: cannot create file", path);
     }
@@ -212,6 +343,7 @@ static mm_status write_results(trainer *t)
     if (mm_rank() == 0)
         st = mm_model_write(path, &t->model, t->cfg, &t->data, t->cfg->epochs);
     MM_TRY(mm_par_agree(st));
+    MM_TRY(save_checkpoint(t, t->cfg->epochs, 0, 0.0, 1));
     mm_log0("wrote %s/model.h5 and %s/assignments.h5 in %.2f s", t->cfg->out, t->cfg->out,
             mm_now() - t0);
 
@@ -229,9 +361,11 @@ mm_status mm_train(const mm_train_config *cfg)
 {
     trainer t = {.cfg = cfg};
     double t0 = mm_now();
+    int resuming = 0;
 
     /* Where results go, then this rank's rows. */
-    MM_TRY(mm_outdir_prepare(cfg->out, cfg->force));
+    MM_TRY(mm_outdir_prepare(cfg->out, cfg->force, cfg->restart, &resuming));
+    mm_signals_install();
     mm_shard_request req = {cfg->data, cfg->samples, cfg->labels, cfg->labels_required};
     MM_TRY(mm_shard_read(&req, &t.data));
     mm_status st = check_fit(&t);
@@ -240,13 +374,22 @@ mm_status mm_train(const mm_train_config *cfg)
         return st;
     }
 
-    /* Model, buffers and the run's opening lines. */
+    /* Model and buffers; then the checkpoint's state, or a fresh start. */
     setup(&t);
-    print_config(&t);
+    snprintf(t.checkpoint, sizeof t.checkpoint, "%s/checkpoint.h5", cfg->out);
+    mm_checkpoint_describe(&t.desc, cfg, &t.data, mm_data_checksum(&t.data));
+    t.last_checkpoint = mm_now();
+    if (resuming)
+        st = resume(&t);
+    if (st == MM_OK)
+        print_config(&t);
     t.seconds[T_IO] = mm_now() - t0;
-    double t_init = mm_now();
-    st = mm_init_model(cfg, &t.data, &t.model);
-    mm_log0("initialised in %.2f s (data read in %.2f s)", mm_now() - t_init, t.seconds[T_IO]);
+    if (st == MM_OK && !resuming) {
+        double t_init = mm_now();
+        st = mm_init_model(cfg, &t.data, &t.model);
+        mm_log0("initialised in %.2f s (data read in %.2f s)", mm_now() - t_init,
+                t.seconds[T_IO]);
+    }
 
     /* Epochs, then the results. */
     if (st == MM_OK)

@@ -21,6 +21,7 @@ int mm_status_exit_code(mm_status s)
     case MM_ERR_IO: return 74;
     case MM_ERR_MEMORY: return 71;
     case MM_ERR_INTERNAL: return 70;
+    case MM_STOPPED: return 75;
     }
     return 70;
 }

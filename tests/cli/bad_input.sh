@@ -60,7 +60,7 @@ pass "uint8 samples and int16 labels are read"
 # A directory holding an earlier run's results is refused without --force.
 mm train --data good.h5 --clusters 3 --epochs 1 --out done > /dev/null 2>&1 || fail "train"
 cp done/model.h5 model.before
-expect_error "holds the results of an earlier run" train --data good.h5 --clusters 3 --out done
+expect_error "holds the results of a finished run" train --data good.h5 --clusters 3 --out done
 cmp -s done/model.h5 model.before || fail "refused run changed the earlier model"
 mm train --data good.h5 --clusters 3 --epochs 1 --out done --force > /dev/null 2>&1 \
     || fail "--force should overwrite"
