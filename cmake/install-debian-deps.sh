@@ -10,6 +10,7 @@ PACKAGES=(
     libopenblas-dev liblapacke-dev libscalapack-openmpi-dev
     zlib1g-dev libcmocka-dev
     dataset-fashion-mnist
+    munge slurmctld slurmd slurm-client
 )
 
 missing=()
