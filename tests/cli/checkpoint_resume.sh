@@ -105,3 +105,27 @@ if [ "$NP" -gt 1 ]; then
     pass "$(grep '^mixmate: error:' refused.log)"
 fi
 expect_refusal "holds the results of a finished run" --out reference
+
+# 5. SIGTERM and a double SIGINT, sent to a process started without mpiexec.
+if [ "$NP" -eq 1 ]; then
+    mm synth --out wide.h5 --samples 4000 --dim 400 --atoms 40 > /dev/null || fail "synth"
+    # Steps of some 30 ms: the second SIGINT lands while the first still waits
+    # for the step boundary (two signals sent at once would merge into one).
+    WIDE=(train --data wide.h5 --clusters 8 --atoms 40 --batch 1024 --epochs 50 --seed 1)
+    for sig in TERM INT; do
+        "$MIXMATE" "${WIDE[@]}" --out sig$sig > sig$sig.log 2>&1 &
+        pid=$!
+        for _ in $(seq 600); do grep -q "^epoch *1/" sig$sig.log && break; sleep 0.05; done
+        kill -$sig $pid
+        [ $sig = INT ] && sleep 0.005 && kill -INT $pid
+        wait $pid; rc=$?
+        if [ $sig = TERM ]; then
+            [ $rc -eq 75 ] || { cat sig$sig.log; fail "SIGTERM: exit $rc, want 75"; }
+            pass "SIGTERM checkpoints and exits 75"
+        else
+            [ $rc -eq 130 ] || { cat sig$sig.log; fail "double SIGINT: exit $rc, want 130"; }
+            grep -q "second interrupt" sig$sig.log || fail "no line about the second interrupt"
+            pass "a second SIGINT stops at once (exit 130)"
+        fi
+    done
+fi
