@@ -116,7 +116,8 @@ static double train_step(trainer *t, int64_t step)
     const int64_t *rows = t->batches.order + step * local;
 
     for (int i = 0; i < local; i++)
-        memcpy(t->batch_rows + (size_t)i * M, t->data.Y + rows[i] * M, (size_t)M * sizeof(float));
+        memcpy(t->batch_rows + (size_t)i * M, t->data.Y + rows[i] * M,
+               (size_t)M * sizeof(float));
     return mm_stepper_step(&t->step, &t->model, t->batch_rows, local, t->cfg->batch);
 }
 
@@ -204,6 +205,13 @@ static mm_status run_epochs(trainer *t)
         memset(t->seconds, 0, sizeof t->seconds);
         if (t->cfg->checkpoint_epochs && !last)
             MM_TRY(save_checkpoint(t, epoch, 0, 0.0, 0));
+    }
+
+    /* A run resumed after its last epoch (it died writing results) has not
+     * encoded the data in this process yet: the assignments need it. */
+    if (t->start_epochs >= t->cfg->epochs) {
+        MM_TRY(evaluate(t, &ev));
+        mm_eval_free(&ev);
     }
     return MM_OK;
 }

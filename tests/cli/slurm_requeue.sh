@@ -20,8 +20,9 @@ mm -n 2 train --data data.h5 --clusters 5 $FLAGS --out reference > reference.log
 echo "uninterrupted run: $(($(date +%s) - start)) s"
 
 # A one-minute limit with the signal due 50 s before it: the run outlasts it.
-jid=$(sbatch --parsable --time=1 --signal=B:USR1@50 -D "$WORK" -o job.out \
-    --export=ALL,DATA="$WORK/data.h5",OUT="$WORK/run",CLUSTERS=5,TRAIN_FLAGS="$FLAGS",MIXMATE="$MIXMATE",LAUNCH=mpirun \
+export DATA="$WORK/data.h5" OUT="$WORK/run" CLUSTERS=5 TRAIN_FLAGS="$FLAGS" LAUNCH=mpirun
+export MIXMATE
+jid=$(sbatch --parsable --time=1 --signal=B:USR1@50 -D "$WORK" -o job.out --export=ALL \
     "$top/jobs/train.sbatch") || fail "sbatch"
 echo "submitted job $jid"
 

@@ -33,6 +33,9 @@ fi
 
 # The node as slurmd sees it; memory a little below the total.
 eval "$(slurmd -C | head -1 | tr ' ' '\n' | grep -E '^(CPUs|CoresPerSocket|RealMemory)=')"
+node="NodeName=localhost NodeHostname=$(hostname -s) NodeAddr=127.0.0.1 State=UNKNOWN"
+node+=" CPUs=$CPUs Boards=1 SocketsPerBoard=1 CoresPerSocket=$CoresPerSocket ThreadsPerCore=1"
+node+=" RealMemory=$((RealMemory * 9 / 10))"
 cat > "$dir/slurm.conf" <<CONF
 ClusterName=mixmate-test
 SlurmctldHost=localhost
@@ -63,7 +66,7 @@ MpiDefault=pmix
 ReturnToService=2
 MinJobAge=600
 KillWait=5
-NodeName=localhost NodeHostname=$(hostname -s) NodeAddr=127.0.0.1 CPUs=$CPUs Boards=1 SocketsPerBoard=1 CoresPerSocket=$CoresPerSocket ThreadsPerCore=1 RealMemory=$((RealMemory * 9 / 10)) State=UNKNOWN
+$node
 PartitionName=debug Nodes=ALL Default=YES MaxTime=INFINITE State=UP
 CONF
 echo "export SLURM_CONF=$dir/slurm.conf" > "$dir/slurm.env"
