@@ -27,7 +27,7 @@ jid=$(sbatch --parsable --time=1 --signal=B:USR1@50 -D "$WORK" -o job.out --expo
 echo "submitted job $jid"
 
 state=""
-for _ in $(seq 480); do
+for _ in $(seq 1200); do
     state=$(scontrol show job "$jid" 2>/dev/null | grep -o 'JobState=[A-Z_]*' | cut -d= -f2)
     case "$state" in COMPLETED|FAILED|CANCELLED|TIMEOUT|NODE_FAIL|OUT_OF_MEMORY) break ;; esac
     sleep 1
