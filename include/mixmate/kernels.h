@@ -14,6 +14,9 @@
  *   MM_KERNEL_DATA  FISTA in data space, as published: every layer goes
  *                   through W and W^T (B x M x N products). The plain,
  *                   checked reference variant.
+ * A row of Y may hold NaN for missing values: its encoding and energy use the
+ * observed entries only (masked data-space FISTA, whichever variant is
+ * chosen); complete rows keep the chosen variant.
  * None of these routines call MPI or allocate after the workspace exists.
  * They run OpenMP threads over clusters; BLAS must be single-threaded.
  */
@@ -63,7 +66,8 @@ double mm_batch_grad_f32(mm_batch_ws_f32 *ws, const float *W, const float *b, co
 double mm_batch_grad_f64(mm_batch_ws_f64 *ws, const double *W, const double *b,
                          const double *Y, int B, double scale, double *dW, double *db);
 
-/* Final codes of the last encode: cluster k's B x N block (row stride N). */
+/* Final codes of the last mm_batch_encode, in batch order: cluster k's B x N block
+ * (row stride N). */
 const float *mm_batch_codes_f32(const mm_batch_ws_f32 *ws, int k);
 const double *mm_batch_codes_f64(const mm_batch_ws_f64 *ws, int k);
 

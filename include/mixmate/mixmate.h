@@ -23,6 +23,8 @@ typedef struct {
     const char *samples;  /* samples dataset, rows are samples */
     const char *labels;   /* labels dataset, or NULL */
     int labels_required;  /* labels named on the command line: must exist */
+    const char *mask;     /* uint8 mask dataset (1 = observed), or NULL */
+    int mask_required;    /* mask named on the command line: must exist */
     const char *out;      /* output directory */
     int force;            /* overwrite results already in out */
 
@@ -45,7 +47,11 @@ typedef struct {
     const char *model;    /* model.h5 of a training run */
     const char *data, *samples, *labels;
     int labels_required;
+    const char *mask;     /* uint8 mask dataset (1 = observed), or NULL */
+    int mask_required;
     const char *out;      /* assignments file */
+    int reconstruct;      /* also write /reconstruction */
+    int codes;            /* also write /code and /code_cluster */
     int force;
     int batch;            /* samples encoded at once per rank */
     mm_kernel kernel;
@@ -62,6 +68,23 @@ typedef struct {
     uint64_t seed;
     int force;
 } mm_synth_config;
+
+typedef struct {
+    const char *model;
+    const char *data, *samples, *labels, *mask;
+    int mask_required;
+    int64_t index;        /* the sample (row) to explain */
+    int atoms;            /* at most this many active atoms listed */
+} mm_explain_config;
+
+typedef struct {
+    const char *in, *out;
+    const char *samples;  /* samples dataset of in; out gets /samples (and in's /labels) */
+    double prob;          /* fraction of samples that lose values */
+    double frac;          /* fraction of a chosen sample's values that go missing */
+    uint64_t seed;
+    int force;
+} mm_erase_config;
 
 typedef struct {
     const char *out;
@@ -96,6 +119,16 @@ mm_status mm_synth(const mm_synth_config *cfg);
 /* Time the training step, the inference pass and this machine's SGEMM on
  * generated data, and print rates, their ratio and peak memory per rank. */
 mm_status mm_bench(const mm_bench_config *cfg);
+
+/* Print why one sample went to its cluster: the posterior, every cluster's
+ * energy split into reconstruction error and sparsity cost, and the winning
+ * cluster's active atoms with their weights. */
+mm_status mm_explain(const mm_explain_config *cfg);
+
+/* Copy a data set with values erased (NaN) as the published robustness
+ * experiment does: a fraction prob of the samples each loses round(frac M)
+ * values chosen uniformly; the same for a seed whatever the rank count. */
+mm_status mm_erase(const mm_erase_config *cfg);
 
 /* Convert IDX files (gzip or plain) to /samples float32 in [0, 1] and /labels. */
 mm_status mm_import(const mm_import_config *cfg);

@@ -23,6 +23,7 @@ enum {
     MM_STREAM_KMEANS = 3,  /* k-means++ seeding and restarts */
     MM_STREAM_SHUFFLE = 4, /* per-epoch, per-rank shuffles */
     MM_STREAM_SYNTH = 5,   /* generated data sets */
+    MM_STREAM_ERASE = 6,   /* erased values, one stream per sample */
 };
 
 void mm_rng_seed(mm_rng *r, uint64_t seed, uint64_t purpose, uint64_t index);
@@ -32,6 +33,10 @@ double mm_rng_normal(mm_rng *r);              /* standard normal */
 double mm_rng_laplace(mm_rng *r);             /* Laplace, scale 1 */
 uint64_t mm_rng_below(mm_rng *r, uint64_t n); /* uniform in [0, n), unbiased */
 void mm_rng_shuffle(mm_rng *r, int64_t *a, size_t n);
+
+/* Flush subnormal results and inputs to zero on the calling thread; threads
+ * it creates afterwards inherit the setting (see fpu.c for why). */
+void mm_fpu_flush_subnormals(void);
 
 /* Monotonic wall clock in seconds. */
 double mm_now(void);

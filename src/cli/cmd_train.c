@@ -19,7 +19,7 @@ mm_status mm_cmd_train(int argc, char **argv)
         .init = MM_INIT_KMEANS, .init_subset = 2000, .kmeans_restarts = 10,
         .kernel = MM_KERNEL_CODE, .eval_every = 1, .checkpoint_every = 600,
     };
-    const char *labels = NULL;
+    const char *labels = NULL, *mask = NULL;
     mm_arg table[] = {
         {"--data", ARG_TEXT, &c.data, "FILE", "input HDF5 file", 1},
         {"--clusters", ARG_INT, &c.d.K, "K", "number of clusters", 1, 1, BIG},
@@ -27,6 +27,8 @@ mm_status mm_cmd_train(int argc, char **argv)
         {"--samples", ARG_TEXT, &c.samples, "NAME", "samples dataset, rows are samples"},
         {"--labels", ARG_TEXT, &labels, "NAME",
          "integer labels for ACC/NMI/ARI (default /labels when present)"},
+        {"--mask", ARG_TEXT, &mask, "NAME",
+         "uint8 mask, 1 = observed, 0 = missing (default /mask when present)"},
         {"--atoms", ARG_INT, &c.d.N, "N", "atoms per dictionary", 0, 1, BIG},
         {"--layers", ARG_INT, &c.d.L, "L", "unrolled FISTA layers", 0, 1, BIG},
         {"--lambda", ARG_REAL, &c.d.lambda, "X", "l1 penalty", 0, 0, BIG},
@@ -56,12 +58,15 @@ mm_status mm_cmd_train(int argc, char **argv)
                      "Train K sparse dictionaries (MixMate) on the rows of an HDF5 dataset. "
                      "Writes DIR/model.h5,\nDIR/assignments.h5 and DIR/metrics.jsonl. "
                      "Resumes by itself from DIR/checkpoint.h5 when DIR holds\nan unfinished "
-                     "run; SIGUSR1, SIGTERM or SIGINT checkpoint and stop with status 75.",
+                     "run; SIGUSR1, SIGTERM or SIGINT checkpoint and stop with status 75. "
+                     "Missing values\n(NaN, or 0 in the mask) are left out of the encoding.",
                      table);
         return MM_OK;
     }
     MM_TRY(mm_par_agree(mm_args_parse(table, argc, argv, 2, NULL, 0, NULL)));
     c.labels = labels ? labels : "/labels";
     c.labels_required = labels != NULL;
+    c.mask = mask ? mask : "/mask";
+    c.mask_required = mask != NULL;
     return mm_train(&c);
 }

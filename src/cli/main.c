@@ -21,6 +21,8 @@ static const command COMMANDS[] = {
     {"assign", mm_cmd_assign, "cluster a data set with a trained model"},
     {"synth", mm_cmd_synth, "write a data set drawn from the model itself"},
     {"import", mm_cmd_import, "convert IDX files (MNIST family) to HDF5"},
+    {"erase", mm_cmd_erase, "copy a data set with values erased, for robustness studies"},
+    {"explain", mm_cmd_explain, "why one sample went to its cluster: energies and atoms"},
     {"bench", mm_cmd_bench, "time the training step and inference against SGEMM"},
 };
 

@@ -33,9 +33,19 @@ mm_status mm_assignments_write(const char *path, const mm_assignments *a)
     mm_status st = write_block(f, "cluster", H5T_NATIVE_INT32, a, 0, a->cluster);
     mm_status s2 = write_block(f, "probability", H5T_NATIVE_FLOAT, a, a->K, a->probability);
     mm_status s3 = write_block(f, "energy", H5T_NATIVE_FLOAT, a, a->K, a->energy);
+    mm_status s4 = MM_OK, s5 = MM_OK, s6 = MM_OK;
+    if (a->reconstruction)
+        s4 = write_block(f, "reconstruction", H5T_NATIVE_FLOAT, a, a->M, a->reconstruction);
+    if (a->code) {
+        s5 = write_block(f, "code", H5T_NATIVE_FLOAT, a, a->N, a->code);
+        s6 = write_block(f, "code_cluster", H5T_NATIVE_INT32, a, 0, a->cluster);
+    }
     if (H5Fclose(f) < 0)
         st = mm_fail(MM_ERR_IO, "%s: cannot close file", tmp);
-    st = mm_par_agree(st != MM_OK ? st : (s2 != MM_OK ? s2 : s3));
+    mm_status all[] = {st, s2, s3, s4, s5, s6};
+    for (int i = 1; i < 6 && st == MM_OK; i++)
+        st = all[i];
+    st = mm_par_agree(st);
     if (st != MM_OK) {
         if (mm_rank() == 0)
             unlink(tmp);

@@ -7,6 +7,13 @@
  * batch size, never on the thread count, so results are bitwise the same for
  * any number of threads. With K >= MIN_ITEMS a cluster is one chunk: larger
  * products run faster than more parallel slack would gain.
+ *
+ * Samples with missing values (NaN) take the masked data-space path. A batch
+ * holding any is rearranged, complete rows first, into the workspace's own
+ * copy (missing values zeroed, a 0/1 mask beside it): the complete rows keep
+ * the code-space path, the rest form one data-space item per cluster. That
+ * item is not split over threads (its gradient goes straight to dW), so
+ * batches that are mostly incomplete parallelise over clusters only.
  */
 #include <mixmate/kernels.h>
 #include <mixmate/status.h>
@@ -36,6 +43,14 @@ struct MM_R(mm_batch_ws) {
     mm_real *gE;     /* B x K */
     double *f;       /* B per-sample losses */
     double *yy;      /* B squared row norms, shared by all clusters */
+    mm_real *Yp;     /* B x M: the batch rearranged, missing values zeroed */
+    mm_real *mask;   /* B x M: 1 observed, 0 missing, for the rearranged rows */
+    int *perm;       /* B: the batch row at each position of the rearranged batch */
+    int *pos;        /* B: the position of each batch row */
+    mm_real *Xout;   /* K x B x N: codes in batch order when rearranged */
+    int complete;    /* rows on the code-space path (all when none is missing) */
+    int rearranged;  /* the last batch held missing values */
+    const mm_real *Yuse; /* the rows the kernels read: the caller's or Yp */
     mm_real *work;   /* threads x work_per_thread */
     size_t work_per_thread;
     int threads;
@@ -74,7 +89,12 @@ MM_R(mm_batch_ws) *MM_R(mm_batch_ws_create)(const mm_dims *d, int max_batch, mm_
     ws->gE = take(B * K, &ws->bytes, "energy gradients");
     ws->f = mm_calloc(B, sizeof *ws->f, "per-sample losses");
     ws->yy = mm_calloc(B, sizeof *ws->yy, "row norms");
-    ws->work_per_thread = 4 * B * N + (kernel == MM_KERNEL_DATA ? 2 * B * M : 0);
+    ws->Yp = take(B * M, &ws->bytes, "rearranged batch");
+    ws->mask = take(B * M, &ws->bytes, "missing-value mask");
+    ws->Xout = take(K * B * N, &ws->bytes, "codes in batch order");
+    ws->perm = mm_calloc(B, sizeof *ws->perm, "batch order");
+    ws->pos = mm_calloc(B, sizeof *ws->pos, "batch positions");
+    ws->work_per_thread = 4 * B * N + 2 * B * M;
     ws->work = take(ws->threads * ws->work_per_thread, &ws->bytes, "kernel scratch");
     return ws;
 }
@@ -84,6 +104,11 @@ void MM_R(mm_batch_ws_free)(MM_R(mm_batch_ws) *ws)
     if (!ws)
         return;
     free(ws->work);
+    free(ws->pos);
+    free(ws->perm);
+    free(ws->Xout);
+    free(ws->mask);
+    free(ws->Yp);
     free(ws->yy);
     free(ws->f);
     free(ws->gE);
@@ -112,8 +137,9 @@ static int chunk_count(const MM_R(mm_batch_ws) *ws, int B)
 /* The view of cluster k, rows [r0, r1) of a batch of B rows. A cluster's
  * activations are stored chunk after chunk, each L x rows x N. */
 static MM_R(mm_cluster) cluster_view(MM_R(mm_batch_ws) *ws, int k, int chunk, int r0, int r1,
-                                     const mm_real *W, const mm_real *Y, int B)
+                                     const mm_real *W, int B, int masked)
 {
+    const mm_real *Y = ws->Yuse;
     const mm_dims *d = &ws->d;
     const size_t N = d->N, bn = (size_t)B * N;
     int tid = omp_get_thread_num();
@@ -121,6 +147,7 @@ static MM_R(mm_cluster) cluster_view(MM_R(mm_batch_ws) *ws, int k, int chunk, in
     return (MM_R(mm_cluster)){
         .W = W + (size_t)k * d->M * N,
         .Y = Y + (size_t)r0 * d->M,
+        .mask = masked ? ws->mask + (size_t)r0 * d->M : NULL,
         .G = ws->G + k * N * N,
         .H = ws->H + k * N * N,
         .gG = ws->gG + ((size_t)k * ws->max_chunks + chunk) * N * N,
@@ -142,35 +169,121 @@ static void chunk_rows(int B, int nc, int c, int *r0, int *r1)
     *r1 = (int)((long)B * (c + 1) / nc);
 }
 
+/* Point the kernels at the caller's rows, or, when some hold missing values,
+ * at a copy with complete rows first and a mask for the others. The data-space
+ * variant keeps batch order and masks every row. */
+static void arrange(MM_R(mm_batch_ws) *ws, const mm_real *Y, int B)
+{
+    const int M = ws->d.M, code = ws->kernel == MM_KERNEL_CODE;
+    int complete = 0, incomplete = 0;
+
+    for (int r = 0; r < B; r++) {
+        int missing = 0;
+        for (int m = 0; m < M && !missing; m++)
+            missing = isnan(Y[(size_t)r * M + m]);
+        ws->pos[r] = missing ? -1 : complete++;
+    }
+    ws->complete = complete;
+    ws->rearranged = complete < B;
+    ws->Yuse = Y;
+    if (!ws->rearranged)
+        return;
+
+    for (int r = 0; r < B; r++) {
+        if (!code)
+            ws->pos[r] = r;
+        else if (ws->pos[r] < 0)
+            ws->pos[r] = complete + incomplete++;
+        ws->perm[ws->pos[r]] = r;
+    }
+    for (int p = 0; p < B; p++) {
+        const mm_real *y = Y + (size_t)ws->perm[p] * M;
+        mm_real *yp = ws->Yp + (size_t)p * M, *mp = ws->mask + (size_t)p * M;
+        for (int m = 0; m < M; m++) {
+            int seen = !isnan(y[m]);
+            yp[m] = seen ? y[m] : 0;
+            mp[m] = (mm_real)seen;
+        }
+    }
+    ws->Yuse = ws->Yp;
+    if (!code)
+        ws->complete = 0;
+}
+
+/* The work items of a batch: K x nc code-space chunks of the complete rows,
+ * then one masked data-space item per cluster for the rest (or, for the
+ * data-space variant, one item per cluster for all rows). */
+typedef struct {
+    int nc;       /* chunks per cluster of the first segment */
+    int split;    /* rows of the first segment */
+    int items;
+} layout;
+
+static layout plan(const MM_R(mm_batch_ws) *ws, int B)
+{
+    layout t = {0, 0, 0};
+    if (ws->kernel == MM_KERNEL_CODE) {
+        t.split = ws->complete;
+        t.nc = t.split > 0 ? chunk_count(ws, t.split) : 0;
+    }
+    t.items = ws->d.K * (t.nc + (t.split < B));
+    return t;
+}
+
+/* Item i of the layout: its cluster, chunk, first row and path. */
+typedef struct {
+    int k, chunk, r0, r1, code;
+} item_place;
+
+static item_place place(const MM_R(mm_batch_ws) *ws, const layout *t, int item, int B)
+{
+    item_place p = {0, 0, t->split, B, item < ws->d.K * t->nc};
+    if (p.code) {
+        p.k = item / t->nc;
+        p.chunk = item % t->nc;
+        chunk_rows(t->split, t->nc, p.chunk, &p.r0, &p.r1);
+    } else {
+        p.k = item - ws->d.K * t->nc;
+    }
+    return p;
+}
+
+static MM_R(mm_cluster) item_view(MM_R(mm_batch_ws) *ws, const item_place *p, const mm_real *W,
+                                  int B)
+{
+    return cluster_view(ws, p->k, p->chunk, p->r0, p->r1, W, B, !p->code && ws->rearranged);
+}
+
 static double encode(MM_R(mm_batch_ws) *ws, const mm_real *W, const mm_real *b,
                      const mm_real *Y, int B)
 {
     const mm_dims *d = &ws->d;
-    const int nc = chunk_count(ws, B), code = ws->kernel == MM_KERNEL_CODE;
-
     ws->last_batch = B;
+    arrange(ws, Y, B);
+    const layout t = plan(ws, B);
+    const mm_real *Yu = ws->Yuse;
+
     #pragma omp parallel
     {
         #pragma omp for schedule(static)
         for (int r = 0; r < B; r++) {
             double s = 0;
             for (int m = 0; m < d->M; m++)
-                s += (double)Y[(size_t)r * d->M + m] * Y[(size_t)r * d->M + m];
+                s += (double)Yu[(size_t)r * d->M + m] * Yu[(size_t)r * d->M + m];
             ws->yy[r] = s;
         }
-        if (code) {
+        if (t.nc > 0) {
             #pragma omp for schedule(static)
             for (int k = 0; k < d->K; k++) {
-                MM_R(mm_cluster) c = cluster_view(ws, k, 0, 0, B, W, Y, B);
+                MM_R(mm_cluster) c = cluster_view(ws, k, 0, 0, B, W, B, 0);
                 MM_R(mm_code_prepare)(&c, d);
             }
         }
         #pragma omp for schedule(dynamic, 1)
-        for (int item = 0; item < d->K * nc; item++) {
-            int k = item / nc, r0, r1;
-            chunk_rows(B, nc, item % nc, &r0, &r1);
-            MM_R(mm_cluster) c = cluster_view(ws, k, item % nc, r0, r1, W, Y, B);
-            if (code)
+        for (int item = 0; item < t.items; item++) {
+            item_place p = place(ws, &t, item, B);
+            MM_R(mm_cluster) c = item_view(ws, &p, W, B);
+            if (p.code)
                 MM_R(mm_code_forward)(&c, d, ws->mom);
             else
                 MM_R(mm_data_forward)(&c, d, ws->mom);
@@ -179,26 +292,44 @@ static double encode(MM_R(mm_batch_ws) *ws, const mm_real *W, const mm_real *b,
     return MM_R(mm_attention_forward)(ws->E, b, B, d->K, ws->P, ws->f);
 }
 
+/* Rows of a K-wide block from the kernels' order back to batch order. */
+static void restore_rows(const MM_R(mm_batch_ws) *ws, const mm_real *in, int B, int width,
+                         mm_real *out)
+{
+    for (int r = 0; r < B; r++)
+        memcpy(out + (size_t)r * width, in + (size_t)ws->pos[r] * width, width * sizeof *out);
+}
+
 double MM_R(mm_batch_encode)(MM_R(mm_batch_ws) *ws, const mm_real *W, const mm_real *b,
                              const mm_real *Y, int B, mm_real *E, mm_real *P)
 {
-    const size_t bk = (size_t)B * ws->d.K;
+    const int K = ws->d.K, N = ws->d.N;
     double total = encode(ws, W, b, Y, B);
 
+    if (!ws->rearranged) {
+        if (E)
+            memcpy(E, ws->E, (size_t)B * K * sizeof *E);
+        if (P)
+            memcpy(P, ws->P, (size_t)B * K * sizeof *P);
+        return total;
+    }
     if (E)
-        memcpy(E, ws->E, bk * sizeof *E);
+        restore_rows(ws, ws->E, B, K, E);
     if (P)
-        memcpy(P, ws->P, bk * sizeof *P);
+        restore_rows(ws, ws->P, B, K, P);
+    for (int k = 0; k < K; k++)
+        restore_rows(ws, ws->X + (size_t)k * B * N, B, N, ws->Xout + (size_t)k * B * N);
     return total;
 }
 
-/* Code space: sum the chunks' dL/dG in chunk order, then the chain rule to W. */
-static void finish_cluster(MM_R(mm_batch_ws) *ws, int k, int nc, const mm_real *W,
-                           const mm_real *Y, int B, mm_real *dW)
+/* Code space: sum the chunks' dL/dG in chunk order, then the chain rule to W
+ * over the complete rows. */
+static void finish_cluster(MM_R(mm_batch_ws) *ws, int k, const layout *t, const mm_real *W,
+                           int B, mm_real *dW)
 {
     const size_t nn = (size_t)ws->d.N * ws->d.N;
-    MM_R(mm_cluster) c = cluster_view(ws, k, 0, 0, B, W, Y, B);
-    for (int j = 1; j < nc; j++)
+    MM_R(mm_cluster) c = cluster_view(ws, k, 0, 0, t->split, W, B, 0);
+    for (int j = 1; j < t->nc; j++)
         for (size_t i = 0; i < nn; i++)
             c.gG[i] += c.gG[(size_t)j * nn + i];
     MM_R(mm_code_finish)(&c, &ws->d, dW + (size_t)k * ws->d.M * ws->d.N);
@@ -208,28 +339,27 @@ double MM_R(mm_batch_grad)(MM_R(mm_batch_ws) *ws, const mm_real *W, const mm_rea
                            const mm_real *Y, int B, double scale, mm_real *dW, mm_real *db)
 {
     const mm_dims *d = &ws->d;
-    const int nc = chunk_count(ws, B), code = ws->kernel == MM_KERNEL_CODE;
     double total = encode(ws, W, b, Y, B);
+    const layout t = plan(ws, B);
 
     MM_R(mm_attention_backward)(ws->E, ws->P, ws->f, B, d->K, scale, ws->gE, db);
 
     #pragma omp parallel
     {
         #pragma omp for schedule(dynamic, 1)
-        for (int item = 0; item < d->K * nc; item++) {
-            int k = item / nc, r0, r1;
-            chunk_rows(B, nc, item % nc, &r0, &r1);
-            MM_R(mm_cluster) c = cluster_view(ws, k, item % nc, r0, r1, W, Y, B);
-            const mm_real *gE = ws->gE + (size_t)r0 * d->K + k;
-            if (code)
+        for (int item = 0; item < t.items; item++) {
+            item_place p = place(ws, &t, item, B);
+            MM_R(mm_cluster) c = item_view(ws, &p, W, B);
+            const mm_real *gE = ws->gE + (size_t)p.r0 * d->K + p.k;
+            if (p.code)
                 MM_R(mm_code_backward)(&c, d, ws->mom, gE);
             else
-                MM_R(mm_data_backward)(&c, d, ws->mom, gE, dW + (size_t)k * d->M * d->N);
+                MM_R(mm_data_backward)(&c, d, ws->mom, gE, dW + (size_t)p.k * d->M * d->N);
         }
-        if (code) {
+        if (t.nc > 0) {
             #pragma omp for schedule(static)
             for (int k = 0; k < d->K; k++)
-                finish_cluster(ws, k, nc, W, Y, B, dW);
+                finish_cluster(ws, k, &t, W, B, dW);
         }
     }
     return total;
@@ -237,7 +367,8 @@ double MM_R(mm_batch_grad)(MM_R(mm_batch_ws) *ws, const mm_real *W, const mm_rea
 
 const mm_real *MM_R(mm_batch_codes)(const MM_R(mm_batch_ws) *ws, int k)
 {
-    return ws->X + (size_t)k * ws->last_batch * ws->d.N;
+    const mm_real *X = ws->rearranged ? ws->Xout : ws->X;
+    return X + (size_t)k * ws->last_batch * ws->d.N;
 }
 
 #if MM_REAL_BITS == 32

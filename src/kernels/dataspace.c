@@ -4,6 +4,10 @@
  * with W. It costs about M / N times the code-space variant and is kept as
  * the plain reference that the fast variant is tested against; its backward
  * pass differentiates the layers directly, without G or C.
+ *
+ * It is also the path of samples with missing values: with a mask m the
+ * residual is m * (z W^T) - y (y zero where missing), which no N x N Gram
+ * matrix can express because every sample sees its own rows of W.
  */
 #include <mixmate/kernels.h>
 
@@ -34,11 +38,23 @@ static void momentum_point(const mm_real *U, int l, size_t n, mm_real thr, const
     }
 }
 
-/* R = z W^T - Y, the data-space residual (B x M). */
+/* Zero the missing entries of a B x M block. */
+static void apply_mask(const MM_R(mm_cluster) *c, const mm_dims *d, mm_real *R)
+{
+    if (!c->mask)
+        return;
+    const size_t n = (size_t)c->B * d->M;
+    #pragma omp simd
+    for (size_t i = 0; i < n; i++)
+        R[i] *= c->mask[i];
+}
+
+/* R = m * (z W^T) - Y, the data-space residual over observed entries (B x M). */
 static void residual(const MM_R(mm_cluster) *c, const mm_dims *d, const mm_real *z, mm_real *R)
 {
     memcpy(R, c->Y, (size_t)c->B * d->M * sizeof *R);
     mm_gemm(0, 1, c->B, d->M, d->N, 1, z, d->N, c->W, d->N, -1, R, d->M);
+    apply_mask(c, d, R);
 }
 
 void MM_R(mm_data_forward)(MM_R(mm_cluster) *c, const mm_dims *d, const double *mom)
@@ -80,7 +96,7 @@ void MM_R(mm_data_backward)(MM_R(mm_cluster) *c, const mm_dims *d, const double 
     mm_real *gx = c->work, *gz = c->work + bn, *gu = c->work + 2 * bn, *z = c->work + 3 * bn;
     mm_real *R = c->work + 4 * bn, *Q = R + (size_t)B * M;
 
-    /* Energy: dE/dx = 2 r W + lambda sign(x), dE/dW = 2 r^T x with r = x W^T - y. */
+    /* Energy: dE/dx = 2 r W + lambda sign(x), dE/dW = 2 r^T x, r = m * (x W^T) - y. */
     residual(c, d, c->X, R);
     for (int b = 0; b < B; b++) {
         mm_real ge = gE[(size_t)b * c->estride];
@@ -106,11 +122,12 @@ void MM_R(mm_data_backward)(MM_R(mm_cluster) *c, const mm_dims *d, const double 
             gx[i] = -m * gz[i];
         }
 
-        /* u = z - eta R W with R = z W^T - y: W gets -eta (R^T gu + Q^T z),
-         * z gets gu - eta Q W, where Q = gu W^T. */
+        /* u = z - eta R W with R = m * (z W^T) - y: W gets -eta (R^T gu + Q^T z),
+         * z gets gu - eta Q W, where Q = m * (gu W^T). */
         momentum_point(c->U, l - 1, bn, thr, mom, z);
         residual(c, d, z, R);
         mm_gemm(0, 1, B, M, N, 1, gu, N, c->W, N, 0, Q, M);
+        apply_mask(c, d, Q);
         mm_gemm(1, 0, M, N, B, -eta, R, M, gu, N, 1, dW, N);
         mm_gemm(1, 0, M, N, B, -eta, Q, M, z, N, 1, dW, N);
         memcpy(gz, gu, bn * sizeof *gz);

@@ -44,7 +44,9 @@ static inline void mm_gram(int m, int n, const mm_real *A, mm_real *G)
  * chunk when threads share a cluster's rows). */
 typedef struct {
     const mm_real *W; /* M x N */
-    const mm_real *Y; /* B x M */
+    const mm_real *Y; /* B x M, zero where a value is missing */
+    const mm_real *mask; /* B x M: 1 observed, 0 missing; NULL when all are observed
+                            (data space only) */
     mm_real *G;       /* N x N: W^T W (code space; shared by the chunks) */
     mm_real *H;       /* N x N: I - eta G (code space; shared by the chunks) */
     mm_real *gG;      /* N x N: this chunk's share of dL/dG (code space) */

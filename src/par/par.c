@@ -7,6 +7,8 @@
  */
 #include "par/par.h"
 
+#include <mixmate/util.h>
+
 #include <cblas.h>
 #include <limits.h>
 #include <mpi.h>
@@ -28,6 +30,9 @@ void mm_par_init(int *argc, char ***argv)
      * from inside those threads; a threaded BLAS would oversubscribe the
      * cores. This is the one place where BLAS threading is set. */
     openblas_set_num_threads(1);
+
+    /* Before any OpenMP thread exists, so that every worker inherits it. */
+    mm_fpu_flush_subnormals();
 }
 
 void mm_par_finalize(void) { MPI_Finalize(); }

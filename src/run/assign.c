@@ -1,7 +1,9 @@
 /*
  * Clustering new data with a trained model: the same sharded read and
  * encoder as training, no gradients, and the assignments written
- * collectively. Memory per rank is its shard plus the n_local x K outputs.
+ * collectively. Memory per rank is its shard plus the n_local x K outputs,
+ * plus n_local x M for --reconstruct (as much again as the shard) and
+ * n_local x N for --codes.
  */
 #include "run/run.h"
 
@@ -31,6 +33,10 @@ static mm_status encode_and_write(const mm_assign_config *c, const mm_model *m,
         .probability = mm_alloc((size_t)rows * K * sizeof *out.probability, "posteriors"),
         .energy = mm_alloc((size_t)rows * K * sizeof *out.energy, "energies"),
     };
+    if (c->reconstruct)
+        out.reconstruction = mm_alloc((size_t)rows * m->d.M * sizeof(float), "reconstructions");
+    if (c->codes)
+        out.code = mm_alloc((size_t)rows * m->d.N * sizeof(float), "codes");
     mm_batch_ws_f32 *ws = mm_batch_ws_create_f32(&m->d, c->batch, c->kernel);
     double t0 = mm_now();
 
@@ -44,7 +50,9 @@ static mm_status encode_and_write(const mm_assign_config *c, const mm_model *m,
             mm_log0("ACC %.4f  NMI %.4f  ARI %.4f", ev.scores.acc, ev.scores.nmi,
                     ev.scores.ari);
         mm_assignments a = {.n = s->n, .lo = s->lo, .hi = s->hi, .K = K, .cluster = out.cluster,
-                            .probability = out.probability, .energy = out.energy};
+                            .probability = out.probability, .energy = out.energy,
+                            .M = m->d.M, .N = m->d.N, .reconstruction = out.reconstruction,
+                            .code = out.code};
         st = mm_assignments_write(c->out, &a);
     }
     if (st == MM_OK)
@@ -52,6 +60,8 @@ static mm_status encode_and_write(const mm_assign_config *c, const mm_model *m,
 
     mm_eval_free(&ev);
     mm_batch_ws_free_f32(ws);
+    free(out.code);
+    free(out.reconstruction);
     free(out.energy);
     free(out.probability);
     free(out.cluster);
@@ -65,11 +75,13 @@ mm_status mm_assign(const mm_assign_config *c)
 
     MM_TRY(mm_outfile_prepare(c->out, c->force, "--out"));
     MM_TRY(mm_model_read(c->model, &m));
-    mm_shard_request req = {c->data, c->samples, c->labels, c->labels_required};
+    mm_shard_request req = {c->data, c->samples, c->labels, c->labels_required, c->mask,
+                            c->mask_required};
     mm_status st = mm_shard_read(&req, &s);
     if (st == MM_OK) {
         mm_log0("mixmate %s assign: %s on %s:%s (%lld x %lld), %d ranks", MM_VERSION, c->model,
                 c->data, c->samples, (long long)s.n, (long long)s.M, mm_nranks());
+        mm_report_missing(&s, c->data);
         st = check_shape(c, &m, &s);
         if (st == MM_OK)
             st = encode_and_write(c, &m, &s);

@@ -5,6 +5,8 @@
  */
 #include "run/run.h"
 
+#include <cblas.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -55,13 +57,38 @@ static mm_status score(const mm_shard *s, const int32_t *cluster, int K, mm_eval
 
     int64_t *table = mm_calloc((size_t)K * classes, sizeof *table, "contingency table");
     for (int64_t i = 0; i < s->hi - s->lo; i++)
-        table[(size_t)cluster[i] * classes + (s->labels[i] - lo)]++;
+        if (cluster[i] >= 0)
+            table[(size_t)cluster[i] * classes + (s->labels[i] - lo)]++;
     mm_par_sum_i64(table, (size_t)K * classes);
 
     ev->has_labels = 1;
     mm_scores_from_table(table, K, (int)classes, &ev->scores);
     free(table);
     return MM_OK;
+}
+
+/* What the caller asked to keep of row i (batch row r) won by cluster k. */
+static void keep_row(const mm_batch_ws_f32 *ws, const mm_model *m, int k, int r, int64_t i,
+                     mm_eval_outputs *out)
+{
+    const int M = m->d.M, N = m->d.N;
+    const float *x = k >= 0 ? mm_batch_codes_f32(ws, k) + (size_t)r * N : NULL;
+
+    if (out->code) {
+        if (x)
+            memcpy(out->code + i * N, x, (size_t)N * sizeof *x);
+        else
+            memset(out->code + i * N, 0, (size_t)N * sizeof *x);
+    }
+    if (out->reconstruction) {
+        float *y = out->reconstruction + i * M;
+        if (x)
+            cblas_sgemv(CblasRowMajor, CblasNoTrans, M, N, 1.0f, m->W + (size_t)k * M * N, N, x,
+                        1, 0.0f, y, 1);
+        else
+            for (int j = 0; j < M; j++)
+                y[j] = NAN;
+    }
 }
 
 mm_status mm_evaluate(mm_batch_ws_f32 *ws, int chunk, const mm_model *m, const mm_shard *s,
@@ -77,16 +104,23 @@ mm_status mm_evaluate(mm_batch_ws_f32 *ws, int chunk, const mm_model *m, const m
     /* Encode the shard chunk by chunk, keeping what the caller asked for. */
     memset(ev, 0, sizeof *ev);
     ev->done = 1;
+    ev->empty = s->empty;
     ev->sizes = mm_calloc((size_t)K, sizeof *ev->sizes, "cluster sizes");
     double sums[2] = {0, 0}; /* loss, zero code entries */
     for (int64_t a = 0; a < rows; a += chunk) {
         int B = (int)(rows - a < chunk ? rows - a : chunk);
-        sums[0] += mm_batch_encode_f32(ws, m->W, m->b, s->Y + a * s->M, B, E, P);
+        const float *Y = s->Y + a * s->M;
+        sums[0] += mm_batch_encode_f32(ws, m->W, m->b, Y, B, E, P);
         for (int i = 0; i < B; i++) {
-            int k = argmax(P + (size_t)i * K, K);
+            int k = -1;
+            if (!s->empty || mm_row_state(Y + (size_t)i * s->M, s->M) != 2) {
+                k = argmax(P + (size_t)i * K, K);
+                ev->sizes[k]++;
+                sums[1] += zero_count(mm_batch_codes_f32(ws, k) + (size_t)i * N, N);
+            }
             cluster[a + i] = k;
-            ev->sizes[k]++;
-            sums[1] += zero_count(mm_batch_codes_f32(ws, k) + (size_t)i * N, N);
+            if (out)
+                keep_row(ws, m, k, i, a + i, out);
         }
         if (out && out->probability)
             memcpy(out->probability + a * K, P, (size_t)B * K * sizeof *P);
@@ -96,11 +130,12 @@ mm_status mm_evaluate(mm_batch_ws_f32 *ws, int chunk, const mm_model *m, const m
     free(P);
     free(E);
 
-    /* Global figures. */
+    /* Global figures, over the rows that have an observed value. */
     mm_par_sum_double(sums, 2);
     mm_par_sum_i64(ev->sizes, (size_t)K);
-    ev->loss = sums[0] / (double)s->n / (double)s->M;
-    ev->zero_fraction = sums[1] / ((double)s->n * N);
+    const double counted = (double)(s->n - s->empty);
+    ev->loss = counted > 0 ? sums[0] / counted / (double)s->M : 0;
+    ev->zero_fraction = counted > 0 ? sums[1] / (counted * N) : 0;
     mm_status st = s->labels ? score(s, cluster, K, ev) : MM_OK;
 
     if (!(out && out->cluster))

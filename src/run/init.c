@@ -4,6 +4,9 @@
  * sorted by class or time. Every rank contributes the subset rows it owns;
  * rank 0 clusters them and builds the dictionaries; a broadcast makes the
  * model identical everywhere. Cost: one gather of subset x M floats.
+ * Only complete rows (no missing value) are drawn, as the published method
+ * initialises from complete samples; they are numbered rank by rank, so a
+ * file without missing values draws exactly its own row numbers.
  */
 #include "run/run.h"
 
@@ -47,19 +50,43 @@ static int64_t draw_subset(int64_t n, int64_t S, uint64_t seed, int64_t *idx)
     return S;
 }
 
-/* Every rank's subset rows, in subset order, on every rank. */
-static float *gather_subset(const mm_shard *s, const int64_t *idx, int64_t S)
+/* This rank's complete rows (local indices) and the number of complete rows
+ * on lower ranks; returns the count in the whole file. */
+static int64_t complete_rows(const mm_shard *s, int64_t *local, int64_t *count, int64_t *offset)
 {
-    float *local = mm_alloc((size_t)S * s->M * sizeof *local, "initialisation rows");
-    size_t count = 0;
+    int64_t *per_rank = mm_calloc((size_t)mm_nranks(), sizeof *per_rank, "row counts");
+    *count = 0;
+    for (int64_t r = 0; r < s->hi - s->lo; r++)
+        if (!s->incomplete || mm_row_state(s->Y + r * s->M, s->M) == 0)
+            local[(*count)++] = r;
+    per_rank[mm_rank()] = *count;
+    mm_par_sum_i64(per_rank, (size_t)mm_nranks());
+
+    int64_t total = 0;
+    for (int r = 0; r < mm_nranks(); r++) {
+        if (r == mm_rank())
+            *offset = total;
+        total += per_rank[r];
+    }
+    free(per_rank);
+    return total;
+}
+
+/* Every rank's subset rows, in subset order, on every rank. idx numbers the
+ * complete rows of the file. */
+static float *gather_subset(const mm_shard *s, const int64_t *local, int64_t count,
+                            int64_t offset, const int64_t *idx, int64_t S)
+{
+    float *mine = mm_alloc((size_t)S * s->M * sizeof *mine, "initialisation rows");
+    size_t taken = 0;
     for (int64_t i = 0; i < S; i++)
-        if (idx[i] >= s->lo && idx[i] < s->hi)
-            memcpy(local + count++ * s->M, s->Y + (idx[i] - s->lo) * s->M,
-                   (size_t)s->M * sizeof *local);
+        if (idx[i] >= offset && idx[i] < offset + count)
+            memcpy(mine + taken++ * s->M, s->Y + local[idx[i] - offset] * s->M,
+                   (size_t)s->M * sizeof *mine);
 
     float *all = mm_alloc((size_t)S * s->M * sizeof *all, "initialisation subset");
-    mm_par_allgather_float(local, count * (size_t)s->M, all);
-    free(local);
+    mm_par_allgather_float(mine, taken * (size_t)s->M, all);
+    free(mine);
     return all;
 }
 
@@ -122,12 +149,22 @@ mm_status mm_init_model(const mm_train_config *cfg, const mm_shard *s, mm_model 
     if (cfg->init == MM_INIT_RANDOM)
         return MM_OK;
 
-    /* The subset, gathered from its owners. */
-    int64_t want = cfg->init_subset < s->n ? cfg->init_subset : s->n;
+    /* The subset of complete rows, gathered from its owners. */
+    int64_t *local = mm_alloc((size_t)(s->hi - s->lo + 1) * sizeof *local, "complete rows");
+    int64_t count = 0, offset = 0;
+    int64_t n = complete_rows(s, local, &count, &offset);
+    if (n < m->d.K) {
+        free(local);
+        return mm_par_agree(mm_fail(MM_ERR_INPUT, "%s: only %lld rows have no missing value; "
+                                    "--init kmeans needs at least %d (--clusters); use --init "
+                                    "random", cfg->data, (long long)n, m->d.K));
+    }
+    int64_t want = cfg->init_subset < n ? cfg->init_subset : n;
     int64_t *idx = mm_alloc((size_t)want * sizeof *idx, "initialisation indices");
-    int64_t S = draw_subset(s->n, want, cfg->seed, idx);
-    float *X = gather_subset(s, idx, S);
+    int64_t S = draw_subset(n, want, cfg->seed, idx);
+    float *X = gather_subset(s, local, count, offset, idx, S);
     free(idx);
+    free(local);
 
     /* Rank 0 clusters and builds; everyone receives the result. */
     if (mm_rank() == 0) {

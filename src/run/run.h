@@ -78,6 +78,11 @@ void mm_signals_install(void);
 int mm_signal_pending(void);   /* the signal that asked to stop, or 0 */
 const char *mm_signal_name(int sig);
 
+/* ---- input report (input_report.c) ---- */
+
+/* Rank 0 prints how much of the input is missing, when any is. */
+void mm_report_missing(const mm_shard *s, const char *path);
+
 /* ---- initialisation (init.c) ---- */
 
 /* Dictionaries from the data as cfg->init says, identical on every rank. */
@@ -92,16 +97,21 @@ typedef struct {
     mm_scores scores;
     int64_t *sizes;       /* K: samples assigned to each cluster */
     double zero_fraction; /* mean fraction of zero entries in the winning codes */
+    int64_t empty;        /* rows with no observed value: cluster -1, left out of all figures */
 } mm_eval;
 
 typedef struct {
     int32_t *cluster;     /* local rows, or NULL */
     float *probability;   /* local rows x K, or NULL */
     float *energy;        /* local rows x K, or NULL */
+    float *reconstruction; /* local rows x M: the winning cluster's W_k x_k, or NULL */
+    float *code;          /* local rows x N: the winning cluster's code, or NULL */
 } mm_eval_outputs;
 
 /* Encode every local row in chunks of the workspace's batch, then agree on
- * the loss, cluster sizes and (with labels) ACC, NMI and ARI. */
+ * the loss, cluster sizes and (with labels) ACC, NMI and ARI. A row with no
+ * observed value gets cluster -1 (NaN reconstruction, zero code) and stays
+ * out of the loss, the sizes and the scores. */
 mm_status mm_evaluate(mm_batch_ws_f32 *ws, int chunk, const mm_model *m, const mm_shard *s,
                       mm_eval_outputs *out, mm_eval *ev);
 void mm_eval_free(mm_eval *ev);

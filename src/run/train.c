@@ -55,6 +55,7 @@ static void print_config(const trainer *t)
     mm_log0("  data      %s:%s  %lld x %lld %s, labels %s", c->data, c->samples,
             (long long)t->data.n, (long long)t->data.M, t->data.type,
             t->data.labels ? c->labels : "none");
+    mm_report_missing(&t->data, c->data);
     mm_log0("  model     K %d  N %d  L %d  lambda %g  step %g  kernel %s", d->K, d->N, d->L,
             d->lambda, d->eta, c->kernel == MM_KERNEL_CODE ? "code" : "data");
     mm_log0("  training  epochs %d  batch %d (%d on rank 0)  steps/epoch %lld  lr %g  seed %llu",
@@ -374,7 +375,8 @@ mm_status mm_train(const mm_train_config *cfg)
     /* Where results go, then this rank's rows. */
     MM_TRY(mm_outdir_prepare(cfg->out, cfg->force, cfg->restart, &resuming));
     mm_signals_install();
-    mm_shard_request req = {cfg->data, cfg->samples, cfg->labels, cfg->labels_required};
+    mm_shard_request req = {cfg->data, cfg->samples, cfg->labels, cfg->labels_required,
+                            cfg->mask, cfg->mask_required};
     MM_TRY(mm_shard_read(&req, &t.data));
     mm_status st = check_fit(&t);
     if (st != MM_OK) {
