@@ -78,6 +78,20 @@ typedef struct {
 } mm_explain_config;
 
 typedef struct {
+    const char *model;    /* model.h5 of a training run */
+    const char *png;      /* image to write */
+    int shape_h, shape_w; /* each atom an H x W image (row-major, as samples are stored);
+                             shape_h = 0: a line plot of shape_w values */
+    int per_cluster;      /* atoms shown per cluster; 0 = all */
+    int scale;            /* every pixel drawn as scale x scale */
+    const char *data;     /* samples that order the atoms by use, or NULL: atom order */
+    const char *samples;
+    const char *mask;     /* uint8 mask dataset (1 = observed), or NULL */
+    int mask_required;
+    int force;            /* overwrite an existing image */
+} mm_atoms_config;
+
+typedef struct {
     const char *in, *out;
     const char *samples;  /* samples dataset of in; out gets /samples (and in's /labels) */
     double prob;          /* fraction of samples that lose values */
@@ -124,6 +138,11 @@ mm_status mm_bench(const mm_bench_config *cfg);
  * energy split into reconstruction error and sparsity cost, and the winning
  * cluster's active atoms with their weights. */
 mm_status mm_explain(const mm_explain_config *cfg);
+
+/* Draw every cluster's atoms as one row of tiles in a PNG image (rank 0
+ * writes it). With data, each cluster's atoms are shown in decreasing order
+ * of how often they are active in the samples that cluster wins. */
+mm_status mm_atoms(const mm_atoms_config *cfg);
 
 /* Copy a data set with values erased (NaN) as the published robustness
  * experiment does: a fraction prob of the samples each loses round(frac M)

@@ -10,6 +10,7 @@ mm_status mm_cmd_synth(int argc, char **argv);
 mm_status mm_cmd_import(int argc, char **argv);
 mm_status mm_cmd_erase(int argc, char **argv);
 mm_status mm_cmd_explain(int argc, char **argv);
+mm_status mm_cmd_atoms(int argc, char **argv);
 mm_status mm_cmd_bench(int argc, char **argv);
 
 #endif
