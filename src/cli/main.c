@@ -9,20 +9,23 @@
 
 #include "cli/commands.h"
 #include "par/par.h"
+#include "run/run.h"
 
 typedef struct {
     const char *name;
     mm_status (*run)(int argc, char **argv);
     const char *summary;
+    int stoppable; /* checkpoints and stops on SIGUSR1, SIGTERM and SIGINT */
 } command;
 
 static const command COMMANDS[] = {
-    {"train", mm_cmd_train, "train dictionaries on an HDF5 data set"},
+    {"train", mm_cmd_train, "train dictionaries on an HDF5 data set", 1},
     {"assign", mm_cmd_assign, "cluster a data set with a trained model"},
     {"synth", mm_cmd_synth, "write a data set drawn from the model itself"},
     {"import", mm_cmd_import, "convert IDX files (MNIST family) to HDF5"},
     {"erase", mm_cmd_erase, "copy a data set with values erased, for robustness studies"},
     {"explain", mm_cmd_explain, "why one sample went to its cluster: energies and atoms"},
+    {"atoms", mm_cmd_atoms, "draw the atoms of a trained model as a PNG image"},
     {"bench", mm_cmd_bench, "time the training step and inference against SGEMM"},
 };
 
@@ -53,8 +56,20 @@ static mm_status dispatch(int argc, char **argv)
                                 argv[1]));
 }
 
+/* SLURM may send its time-limit signal early, even while the ranks start:
+ * a command that can stop cleanly catches it before MPI starts, not after
+ * the input is read, so that the request waits for the first step instead of
+ * killing the rank. */
+static void catch_stop_requests(int argc, char **argv)
+{
+    for (size_t i = 0; argc > 1 && i < sizeof COMMANDS / sizeof *COMMANDS; i++)
+        if (COMMANDS[i].stoppable && strcmp(argv[1], COMMANDS[i].name) == 0)
+            mm_signals_install();
+}
+
 int main(int argc, char **argv)
 {
+    catch_stop_requests(argc, argv);
     mm_par_init(&argc, &argv);
     mm_status st = dispatch(argc, argv);
     mm_par_finalize();
