@@ -191,12 +191,14 @@ static mm_status read_mask(hid_t file, const mm_shard_request *req, mm_shard *s)
     if (st != MM_OK)
         goto done;
 
-    /* Held only while it is applied: a quarter of the shard's size. */
+    /* Held only while it is applied: half the shard's size. Read as int16, not
+     * uint8, because HDF5 clips what it converts: a signed mask's -1 would
+     * become 0 and silently mean missing. */
     size_t count = (size_t)(s->hi - s->lo) * s->M;
-    uint8_t *mask = mm_alloc(count ? count : 1, "the mask shard");
-    st = read_rows(set, s->lo, s->hi, s->M, 2, H5T_NATIVE_UINT8, 1, mask);
+    int16_t *mask = mm_alloc((count ? count : 1) * sizeof *mask, "the mask shard");
+    st = read_rows(set, s->lo, s->hi, s->M, 2, H5T_NATIVE_INT16, sizeof *mask, mask);
     for (size_t i = 0; st == MM_OK && i < count; i++) {
-        if (mask[i] > 1)
+        if (mask[i] != 0 && mask[i] != 1)
             st = mm_fail(MM_ERR_INPUT, "%s: dataset %s: row %lld column %lld is %d, expected 0 "
                          "(missing) or 1 (observed)", req->path, req->mask,
                          (long long)(s->lo + (int64_t)(i / s->M)), (long long)(i % s->M),
@@ -319,15 +321,15 @@ static mm_status row_mask(hid_t file, const mm_shard_request *req, int64_t index
     hid_t set = -1;
     int64_t dims[2];
     char type[48];
-    uint8_t *mask = mm_alloc((size_t)M, "mask row");
+    int16_t *mask = mm_alloc((size_t)M * sizeof *mask, "mask row");
     mm_status st = open_checked(file, req->path, req->mask, 2, 1, &set, dims, type);
     if (st == MM_OK && dims[1] != M)
         st = mm_fail(MM_ERR_INPUT, "%s: dataset %s: expected %lld columns like %s, found %lld",
                      req->path, req->mask, (long long)M, req->samples, (long long)dims[1]);
     if (st == MM_OK)
-        st = read_one_row(set, index, M, 2, H5T_NATIVE_UINT8, mask);
+        st = read_one_row(set, index, M, 2, H5T_NATIVE_INT16, mask);
     for (int64_t m = 0; st == MM_OK && m < M; m++) {
-        if (mask[m] > 1)
+        if (mask[m] != 0 && mask[m] != 1)
             st = mm_fail(MM_ERR_INPUT, "%s: dataset %s: row %lld column %lld is %d, expected 0 "
                          "(missing) or 1 (observed)", req->path, req->mask, (long long)index,
                          (long long)m, mask[m]);
