@@ -100,16 +100,16 @@ static void write_timer(FILE *f, const timer_stats *s, mm_timer t)
     mm_timer parent = mm_timer_parent(t);
     fprintf(f, "    {\"name\": \"%s\", \"parent\": ", mm_timer_name(t));
     mm_json_string(f, parent == MM_T_COUNT ? NULL : mm_timer_name(parent));
-    fprintf(f, ", \"calls\": %lld, \"total_s\": %.6f, \"mean_s\": %.9f, "
-            "\"share_of_total\": %.6f, \"share_of_step\": ", (long long)s->calls[t],
+    fprintf(f, ", \"calls\": %lld, \"total_s\": %.9g, \"mean_s\": %.9g, "
+            "\"share_of_total\": %.9g, \"share_of_step\": ", (long long)s->calls[t],
             s->total[t], s->calls[t] > 0 ? s->total[t] / s->calls[t] : 0.0,
             share_of_total(s, t));
     if (share_of_step(s, t) >= 0)
-        fprintf(f, "%.6f", share_of_step(s, t));
+        fprintf(f, "%.9g", share_of_step(s, t));
     else
         fputs("null", f);
-    fprintf(f, ",\n     \"ranks\": {\"min_s\": %.6f, \"min_rank\": %d, \"max_s\": %.6f, "
-            "\"max_rank\": %d, \"mean_s\": %.6f, \"spread_s\": %.6f}}", s->min[t],
+    fprintf(f, ",\n     \"ranks\": {\"min_s\": %.9g, \"min_rank\": %d, \"max_s\": %.9g, "
+            "\"max_rank\": %d, \"mean_s\": %.9g, \"spread_s\": %.9g}}", s->min[t],
             s->min_rank[t], s->max[t], s->max_rank[t], s->mean[t], s->spread[t]);
 }
 

@@ -364,8 +364,8 @@ static mm_status write_results(trainer *t)
     if (mm_rank() == 0)
         st = mm_model_write(path, &t->model, t->cfg, &t->data, t->cfg->epochs);
     MM_TRY(mm_par_agree(st));
-    MM_TRY(save_checkpoint(t, t->cfg->epochs, 0, 0.0, 1));
     mm_timer_stop(MM_T_WRITE);
+    MM_TRY(save_checkpoint(t, t->cfg->epochs, 0, 0.0, 1));
     mm_log0("wrote %s/model.h5 and %s/assignments.h5 in %.2f s", t->cfg->out, t->cfg->out,
             mm_now() - t0);
 
