@@ -37,6 +37,7 @@ typedef struct {
     const void *config;
     char start[32];       /* UTC, ISO 8601 */
     double t0;
+    double load_start[3]; /* load averages of rank 0's host at the start, or -1 */
     int resumed;
     int64_t rows, features; /* the input's shape once read; 0 before */
     char *hosts;          /* rank 0: ranks x MM_HOST_WIDTH host names */

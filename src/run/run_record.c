@@ -6,9 +6,11 @@
  *
  * "oversubscribed" compares the OpenMP threads of all ranks on a host with
  * the CPUs the host has online; under a batch system that shares nodes, the
- * CPUs of the allocation may be fewer, which this record cannot see.
+ * CPUs of the allocation may be fewer, which this record cannot see. The
+ * load average of rank 0's host at the start and the end says how much else
+ * ran there: timings from a shared machine are only as good as that.
  */
-#define _POSIX_C_SOURCE 200809L
+#define _DEFAULT_SOURCE /* getloadavg */
 #include "run/report.h"
 
 #include <mixmate/build_info.h>
@@ -101,6 +103,16 @@ static void write_environment(FILE *f)
     fputs("},\n", f);
 }
 
+/* 1, 5 and 15 minute load averages, or null where the system gives none. */
+static void write_load(FILE *f, const char *key, const double *load)
+{
+    fprintf(f, ",\n  \"%s\": ", key);
+    if (load[0] < 0)
+        fputs("null", f);
+    else
+        fprintf(f, "[%.2f, %.2f, %.2f]", load[0], load[1], load[2]);
+}
+
 static int max_threads(const mm_run_record *r)
 {
     int most = 0;
@@ -127,6 +139,12 @@ static mm_status write_record(const mm_run_record *r, const char *status, const 
     fprintf(f, "  \"resumed\": %s,\n  \"start\": \"%s\",\n  \"end\": ",
             r->resumed ? "true" : "false", r->start);
     mm_json_string(f, end);
+    write_load(f, "load_average_start", r->load_start);
+    if (end) {
+        double now[3] = {-1, -1, -1};
+        getloadavg(now, 3);
+        write_load(f, "load_average_end", now);
+    }
     if (end)
         fprintf(f, ",\n  \"wall_s\": %.3f,\n  \"exit_code\": %d", mm_now() - r->t0, exit_code);
     if (r->rows > 0)
@@ -149,6 +167,8 @@ mm_status mm_run_record_begin(mm_run_record *r, const char *path, const char *co
     r->resumed = resumed;
     r->t0 = mm_now();
     utc_now(r->start, sizeof r->start);
+    r->load_start[0] = -1;
+    getloadavg(r->load_start, 3);
 
     /* Every rank's host, its CPUs and this rank's threads, to rank 0. */
     int mine[2] = {(int)sysconf(_SC_NPROCESSORS_ONLN), omp_get_max_threads()};
