@@ -90,9 +90,10 @@ static mm_status assign_run(const mm_assign_config *c, mm_run_record *rec,
         mm_log0("mixmate %s assign: %s on %s:%s (%lld x %lld), %d ranks", MM_VERSION, c->model,
                 c->data, c->samples, (long long)s.n, (long long)s.M, mm_nranks());
         mm_report_missing(&s, c->data);
-        mm_run_record_input(rec, s.n, s.M);
         work->samples = s.n;
         st = check_shape(c, &m, &s);
+        if (st == MM_OK && c->record)
+            st = mm_run_record_start(rec, s.n, s.M);
         if (st == MM_OK)
             st = encode_and_write(c, &m, &s);
         mm_shard_free(&s);
@@ -115,7 +116,7 @@ mm_status mm_assign(const mm_assign_config *c)
     mm_run_record rec = {0};
     mm_timer_work work = {"assign", .batch = c->batch, .local_batch = c->batch};
     if (c->record)
-        MM_TRY(mm_run_record_begin(&rec, c->record, "assign", mm_assign_config_json, c, 0));
+        mm_run_record_begin(&rec, c->record, "assign", mm_assign_config_json, c, 0);
     mm_status st = assign_run(c, &rec, &work);
     mm_timer_stop(MM_T_TOTAL);
     if (st == MM_OK)

@@ -39,23 +39,27 @@ typedef struct {
     double t0;
     double load_start[3]; /* load averages of rank 0's host at the start, or -1 */
     int resumed;
-    int64_t rows, features; /* the input's shape once read; 0 before */
+    int written;          /* the run started: the record is on disk */
+    int64_t rows, features; /* the input's shape */
     char *hosts;          /* rank 0: ranks x MM_HOST_WIDTH host names */
     int *per_rank;        /* rank 0: ranks x 2: online CPUs of the host, OpenMP threads */
 } mm_run_record;
 
 #define MM_HOST_WIDTH 256
 
-/* Collective: gather the hosts and write path (rank 0) with the start time
- * and status "running". resumed: the run continues from a checkpoint. */
-mm_status mm_run_record_begin(mm_run_record *r, const char *path, const char *command,
-                              mm_config_writer write_config, const void *config, int resumed);
+/* Collective: note the start time and gather the hosts; writes nothing yet.
+ * resumed: the run continues from a checkpoint. */
+void mm_run_record_begin(mm_run_record *r, const char *path, const char *command,
+                         mm_config_writer write_config, const void *config, int resumed);
 
-/* Not collective: the input's shape, for the final record. */
-void mm_run_record_input(mm_run_record *r, int64_t rows, int64_t features);
+/* Collective: the input was read and accepted, so the run starts: rank 0
+ * writes the record with status "running". A run refused before this point
+ * (bad flags or input) leaves no record, as it leaves no other file. */
+mm_status mm_run_record_start(mm_run_record *r, int64_t rows, int64_t features);
 
-/* Collective: rewrite the record with the end time and the outcome, and
- * free it. Returns outcome, or an I/O failure when outcome was MM_OK. */
+/* Collective: rewrite a started run's record with the end time and the
+ * outcome, and free it. Returns outcome, or an I/O failure when outcome was
+ * MM_OK. */
 mm_status mm_run_record_end(mm_run_record *r, mm_status outcome);
 
 /* ---- configurations as JSON objects (config_json.c) ---- */

@@ -1,8 +1,9 @@
 /*
  * The run record, DIR/run.json: which mixmate, built how, ran where, with
  * which MPI and BLAS, on how many ranks and threads, with what configuration,
- * from when to when. Rank 0 writes it when the run starts and rewrites it
- * when the run ends, each time under a temporary name renamed into place.
+ * from when to when. Rank 0 writes it once the input is accepted and
+ * rewrites it when the run ends, each time under a temporary name renamed
+ * into place; a run refused for its flags or input leaves none.
  *
  * "oversubscribed" compares the OpenMP threads of all ranks on a host with
  * the CPUs the host has online; under a batch system that shares nodes, the
@@ -156,8 +157,8 @@ static mm_status write_record(const mm_run_record *r, const char *status, const 
     return mm_text_commit(f, tmp, r->path);
 }
 
-mm_status mm_run_record_begin(mm_run_record *r, const char *path, const char *command,
-                              mm_config_writer write_config, const void *config, int resumed)
+void mm_run_record_begin(mm_run_record *r, const char *path, const char *command,
+                         mm_config_writer write_config, const void *config, int resumed)
 {
     memset(r, 0, sizeof *r);
     snprintf(r->path, sizeof r->path, "%s", path);
@@ -177,17 +178,18 @@ mm_status mm_run_record_begin(mm_run_record *r, const char *path, const char *co
         r->per_rank = mm_calloc((size_t)mm_nranks() * 2, sizeof *r->per_rank, "host CPUs");
     }
     mm_par_gather_hosts(r->hosts, MM_HOST_WIDTH, mine, 2, r->per_rank);
+}
+
+mm_status mm_run_record_start(mm_run_record *r, int64_t rows, int64_t features)
+{
+    r->rows = rows;
+    r->features = features;
+    r->written = 1;
 
     mm_status st = MM_OK;
     if (mm_rank() == 0)
         st = write_record(r, "running", NULL, 0);
     return mm_par_agree(st);
-}
-
-void mm_run_record_input(mm_run_record *r, int64_t rows, int64_t features)
-{
-    r->rows = rows;
-    r->features = features;
 }
 
 mm_status mm_run_record_end(mm_run_record *r, mm_status outcome)
@@ -198,7 +200,7 @@ mm_status mm_run_record_end(mm_run_record *r, mm_status outcome)
     utc_now(end, sizeof end);
 
     mm_status st = MM_OK;
-    if (mm_rank() == 0)
+    if (r->written && mm_rank() == 0)
         st = write_record(r, status, end, mm_status_exit_code(outcome));
     st = mm_par_agree(st);
     free(r->per_rank);

@@ -393,8 +393,9 @@ static mm_status train_run(const mm_train_config *cfg, int resuming, mm_run_reco
     mm_timer_start(MM_T_READ);
     MM_TRY(mm_shard_read(&req, &t.data));
     mm_timer_stop(MM_T_READ);
-    mm_run_record_input(rec, t.data.n, t.data.M);
     mm_status st = check_fit(&t);
+    if (st == MM_OK)
+        st = mm_run_record_start(rec, t.data.n, t.data.M);
     if (st != MM_OK) {
         mm_shard_free(&t.data);
         return st;
@@ -444,7 +445,7 @@ mm_status mm_train(const mm_train_config *cfg)
     mm_run_record rec;
     mm_timer_work work = {"train"};
     snprintf(path, sizeof path, "%s/run.json", cfg->out);
-    MM_TRY(mm_run_record_begin(&rec, path, "train", mm_train_config_json, cfg, resuming));
+    mm_run_record_begin(&rec, path, "train", mm_train_config_json, cfg, resuming);
     mm_status st = train_run(cfg, resuming, &rec, &work);
     mm_timer_stop(MM_T_TOTAL);
     if (st == MM_OK || st == MM_STOPPED) {

@@ -102,12 +102,19 @@ assert tm["work"]["samples"] == 1100
 EOF
 pass "assign writes its timers and run record"
 
-# A run that fails after it started leaves a record that says so.
-mm train --data data.h5 --clusters 3 --batch 5000 --out bad > bad.log 2>&1 \
+# A run refused for its flags or input leaves no record, as it leaves no other
+# file; a run that fails after it started leaves one that says so. A directory
+# in the way of the assignments' temporary file makes the last write fail.
+mm train --data data.h5 --clusters 3 --batch 5000 --out refused > refused.log 2>&1 \
     && fail "a batch larger than the data was accepted"
+[ -z "$(ls refused)" ] || fail "a refused run left files: $(ls refused)"
+mkdir -p late/assignments.h5.tmp
+mm train --data data.h5 --clusters 3 --atoms 4 --batch 200 --epochs 1 --init random \
+    --out late > late.log 2>&1 && fail "train wrote over a directory"
 "$PY" - <<'EOF' || fail "the failed run's record"
 import json
-run = json.load(open("bad/run.json"))
-assert run["status"] == "failed" and run["exit_code"] == 64, (run["status"], run["exit_code"])
+run = json.load(open("late/run.json"))
+assert run["status"] == "failed" and run["exit_code"] == 74, (run["status"], run["exit_code"])
+assert run["end"] and run["wall_s"] > 0
 EOF
-pass "a failed run is recorded as failed, with its exit code"
+pass "a refused run leaves no record; a run that failed is recorded as failed"
