@@ -9,7 +9,7 @@ PACKAGES=(
     libhdf5-openmpi-dev hdf5-tools
     libopenblas-dev liblapacke-dev libscalapack-openmpi-dev
     zlib1g-dev libpng-dev libcmocka-dev
-    dataset-fashion-mnist
+    dataset-fashion-mnist python3-matplotlib
     munge slurmctld slurmd slurm-client
 )
 

@@ -66,6 +66,20 @@ double mm_batch_grad_f32(mm_batch_ws_f32 *ws, const float *W, const float *b, co
 double mm_batch_grad_f64(mm_batch_ws_f64 *ws, const double *W, const double *b,
                          const double *Y, int B, double scale, double *dW, double *db);
 
+/* mm_batch_grad in its two halves, for timing them apart; together they give
+ * the same results bit for bit. Forward encodes Y and keeps the activations
+ * in ws, returning the summed per-sample loss; backward then adds the scaled
+ * gradient to dW and db from what the last forward on ws kept, with the same
+ * W. */
+double mm_batch_forward_f32(mm_batch_ws_f32 *ws, const float *W, const float *b,
+                            const float *Y, int B);
+double mm_batch_forward_f64(mm_batch_ws_f64 *ws, const double *W, const double *b,
+                            const double *Y, int B);
+void mm_batch_backward_f32(mm_batch_ws_f32 *ws, const float *W, double scale, float *dW,
+                           float *db);
+void mm_batch_backward_f64(mm_batch_ws_f64 *ws, const double *W, double scale, double *dW,
+                           double *db);
+
 /* Final codes of the last mm_batch_encode, in batch order: cluster k's B x N block
  * (row stride N). */
 const float *mm_batch_codes_f32(const mm_batch_ws_f32 *ws, int k);

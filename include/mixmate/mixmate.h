@@ -55,6 +55,8 @@ typedef struct {
     int force;
     int batch;            /* samples encoded at once per rank */
     mm_kernel kernel;
+    const char *timers;   /* timers.json to write, or NULL */
+    const char *record;   /* run.json to write, or NULL */
 } mm_assign_config;
 
 typedef struct {

@@ -27,6 +27,9 @@ mm_status mm_cmd_assign(int argc, char **argv)
         {"--batch", ARG_INT, &c.batch, "B", "samples encoded at once per rank", 0, 1, 1e9},
         {"--kernel", ARG_CHOICE, &c.kernel, "code|data", "FISTA variant", .choices = KERNELS},
         {"--force", ARG_FLAG, &c.force, "", "overwrite an existing output file"},
+        {"--timers", ARG_TEXT, &c.timers, "FILE", "write the timer table as JSON to FILE"},
+        {"--record", ARG_TEXT, &c.record, "FILE",
+         "write the run record (machine, build, configuration) as JSON to FILE"},
         {NULL},
     };
 

@@ -335,11 +335,17 @@ static void finish_cluster(MM_R(mm_batch_ws) *ws, int k, const layout *t, const 
     MM_R(mm_code_finish)(&c, &ws->d, dW + (size_t)k * ws->d.M * ws->d.N);
 }
 
-double MM_R(mm_batch_grad)(MM_R(mm_batch_ws) *ws, const mm_real *W, const mm_real *b,
-                           const mm_real *Y, int B, double scale, mm_real *dW, mm_real *db)
+double MM_R(mm_batch_forward)(MM_R(mm_batch_ws) *ws, const mm_real *W, const mm_real *b,
+                              const mm_real *Y, int B)
+{
+    return encode(ws, W, b, Y, B);
+}
+
+void MM_R(mm_batch_backward)(MM_R(mm_batch_ws) *ws, const mm_real *W, double scale,
+                             mm_real *dW, mm_real *db)
 {
     const mm_dims *d = &ws->d;
-    double total = encode(ws, W, b, Y, B);
+    const int B = ws->last_batch;
     const layout t = plan(ws, B);
 
     MM_R(mm_attention_backward)(ws->E, ws->P, ws->f, B, d->K, scale, ws->gE, db);
@@ -362,6 +368,13 @@ double MM_R(mm_batch_grad)(MM_R(mm_batch_ws) *ws, const mm_real *W, const mm_rea
                 finish_cluster(ws, k, &t, W, B, dW);
         }
     }
+}
+
+double MM_R(mm_batch_grad)(MM_R(mm_batch_ws) *ws, const mm_real *W, const mm_real *b,
+                           const mm_real *Y, int B, double scale, mm_real *dW, mm_real *db)
+{
+    double total = MM_R(mm_batch_forward)(ws, W, b, Y, B);
+    MM_R(mm_batch_backward)(ws, W, scale, dW, db);
     return total;
 }
 

@@ -3,7 +3,8 @@
  * Everything else in mixmate reaches MPI through these names, so the
  * communication pattern of a run can be read from this one file: sums of
  * gradients and counts, a broadcast of the initial model, one gather of the
- * initialisation subset.
+ * initialisation subset, and at the ends of a run the gather of host names
+ * and the min/max of the timers.
  */
 #include "par/par.h"
 
@@ -15,6 +16,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 static int g_rank = 0;
 static int g_size = 1;
@@ -143,7 +145,58 @@ void mm_par_minmax_loc(double v, double *min, int *min_rank, double *max, int *m
     *max = hi.v, *max_rank = hi.rank;
 }
 
+void mm_par_minmax_loc_n(const double *v, size_t n, double *min, int *min_rank, double *max,
+                         int *max_rank)
+{
+    struct pair {
+        double v;
+        int rank;
+    } *in = mm_calloc(3 * n, sizeof *in, "rank statistics");
+    struct pair *lo = in + n, *hi = in + 2 * n;
+    for (size_t i = 0; i < n; i++)
+        in[i] = (struct pair){v[i], g_rank};
+
+    /* Timer tables are a dozen entries: no chunking needed. */
+    MPI_Allreduce(in, lo, (int)n, MPI_DOUBLE_INT, MPI_MINLOC, MPI_COMM_WORLD);
+    MPI_Allreduce(in, hi, (int)n, MPI_DOUBLE_INT, MPI_MAXLOC, MPI_COMM_WORLD);
+    for (size_t i = 0; i < n; i++) {
+        min[i] = lo[i].v, min_rank[i] = lo[i].rank;
+        max[i] = hi[i].v, max_rank[i] = hi[i].rank;
+    }
+    free(in);
+}
+
+void mm_par_library(char *version, size_t size, char *standard, size_t standard_size)
+{
+    char lib[MPI_MAX_LIBRARY_VERSION_STRING];
+    int len = 0, major = 0, minor = 0;
+    MPI_Get_library_version(lib, &len);
+    MPI_Get_version(&major, &minor);
+
+    /* Open MPI appends a newline and the release date on one line; keep the first line. */
+    lib[strcspn(lib, "\n")] = '\0';
+    snprintf(version, size, "%s", lib);
+    snprintf(standard, standard_size, "%d.%d", major, minor);
+}
+
+void mm_par_gather_hosts(char *names, size_t width, const int *mine, int n, int *values)
+{
+    char name[MPI_MAX_PROCESSOR_NAME + 1] = "";
+    int len = 0;
+    MPI_Get_processor_name(name, &len);
+    char *row = mm_calloc(width, 1, "host name");
+    snprintf(row, width, "%s", name);
+
+    MPI_Gather(row, (int)width, MPI_CHAR, names, (int)width, MPI_CHAR, 0, MPI_COMM_WORLD);
+    MPI_Gather(mine, n, MPI_INT, values, n, MPI_INT, 0, MPI_COMM_WORLD);
+    free(row);
+}
+
 void mm_blas_threads(int n) { openblas_set_num_threads(n); }
+
+const char *mm_blas_config(void) { return openblas_get_config(); }
+
+int mm_blas_thread_count(void) { return openblas_get_num_threads(); }
 
 void mm_par_bcast(void *buf, size_t bytes, int root)
 {

@@ -42,9 +42,26 @@ void mm_par_max_i64(int64_t *buf, size_t n);
 /* Collective: the largest and smallest v over ranks, with the rank holding each. */
 void mm_par_minmax_loc(double v, double *min, int *min_rank, double *max, int *max_rank);
 
+/* Collective: mm_par_minmax_loc for each of n values at once (the timer table). */
+void mm_par_minmax_loc_n(const double *v, size_t n, double *min, int *min_rank, double *max,
+                         int *max_rank);
+
+/* The MPI library's own version line (MPI_Get_library_version) and the
+ * standard it implements, e.g. "3.1". Not collective. */
+void mm_par_library(char *version, size_t size, char *standard, size_t standard_size);
+
+/* Collective: every rank's host name (width bytes each, NUL-padded) and n
+ * integers, gathered in rank order to rank 0 (names: ranks x width, values:
+ * ranks x n); other ranks' buffers are unused and may be NULL. */
+void mm_par_gather_hosts(char *names, size_t width, const int *mine, int n, int *values);
+
 /* BLAS threads for code outside OpenMP regions (the benchmark's SGEMM);
  * everything else runs BLAS on one thread, as mm_par_init sets it. */
 void mm_blas_threads(int n);
+
+/* The BLAS build (openblas_get_config) and its current thread count. */
+const char *mm_blas_config(void);
+int mm_blas_thread_count(void);
 
 /* Collective: broadcast bytes from rank root. */
 void mm_par_bcast(void *buf, size_t bytes, int root);

@@ -2,7 +2,9 @@
  * One optimiser step on a global batch, shared by training and the
  * benchmark: forward and backward on this rank's rows, one in-place
  * allreduce of one buffer holding dW, db and the loss, then the same Adam
- * step and renormalisation on every rank. Times its three phases.
+ * step and renormalisation on every rank. Times its three phases for the
+ * epoch line (whether or not the named timers are compiled in) and its four
+ * phases for the timer table.
  */
 #include "run/run.h"
 
@@ -12,6 +14,7 @@
 #include <string.h>
 
 #include "par/par.h"
+#include "util/timers.h"
 
 void mm_stepper_init(mm_stepper *s, const mm_dims *d, int max_rows, mm_kernel kernel, double lr)
 {
@@ -44,23 +47,31 @@ double mm_stepper_step(mm_stepper *s, mm_model *m, const float *rows, int local,
      * the ranks' stop and checkpoint requests ride along at its end. */
     float *tail = s->grad + nw + s->K;
     memset(s->grad, 0, (nw + s->K) * sizeof *s->grad);
-    double loss = local > 0 ? mm_batch_grad_f32(s->ws, m->W, m->b, rows, local, scale, s->grad,
-                                                s->grad + nw)
-                            : 0.0;
+    mm_timer_start(MM_T_FORWARD);
+    double loss = local > 0 ? mm_batch_forward_f32(s->ws, m->W, m->b, rows, local) : 0.0;
+    mm_timer_stop(MM_T_FORWARD);
+    mm_timer_start(MM_T_BACKWARD);
+    if (local > 0)
+        mm_batch_backward_f32(s->ws, m->W, scale, s->grad, s->grad + nw);
+    mm_timer_stop(MM_T_BACKWARD);
     tail[0] = (float)(loss * scale);
     tail[1] = s->flags[0];
     tail[2] = s->flags[1];
     double t1 = mm_now();
 
     /* Sum over ranks: every rank now holds the global batch's gradient. */
+    mm_timer_start(MM_T_ALLREDUCE);
     mm_par_sum_float(s->grad, nw + s->K + 3);
+    mm_timer_stop(MM_T_ALLREDUCE);
     s->flags[0] = tail[1];
     s->flags[1] = tail[2];
     double t2 = mm_now();
 
     /* The same update everywhere; the prior logits stay frozen. */
+    mm_timer_start(MM_T_OPTIMISER);
     mm_adam_step_dictionaries(&s->adam, m->W, s->grad, s->adam_m, s->adam_v, m->d.K, m->d.M,
                               m->d.N);
+    mm_timer_stop(MM_T_OPTIMISER);
     double t3 = mm_now();
 
     s->compute_s += t1 - t0;

@@ -24,6 +24,8 @@
 
 #include "io/assign_file.h"
 #include "par/par.h"
+#include "run/report.h"
+#include "util/timers.h"
 
 enum { T_COMPUTE, T_ALLREDUCE, T_IO, T_EVAL, T_COUNT };
 
@@ -44,6 +46,7 @@ typedef struct {
     int resumed;
     int64_t start_epochs, start_step; /* where the loop picks up */
     double start_loss;       /* loss sum of the steps already done in that epoch */
+    int64_t steps_taken;     /* by this process, for the timer report */
 } trainer;
 
 static void print_config(const trainer *t)
@@ -116,16 +119,22 @@ static double train_step(trainer *t, int64_t step)
     const int M = t->model.d.M, local = t->batches.local;
     const int64_t *rows = t->batches.order + step * local;
 
+    mm_timer_start(MM_T_STEP);
     for (int i = 0; i < local; i++)
         memcpy(t->batch_rows + (size_t)i * M, t->data.Y + rows[i] * M,
                (size_t)M * sizeof(float));
-    return mm_stepper_step(&t->step, &t->model, t->batch_rows, local, t->cfg->batch);
+    double loss = mm_stepper_step(&t->step, &t->model, t->batch_rows, local, t->cfg->batch);
+    mm_timer_stop(MM_T_STEP);
+    t->steps_taken++;
+    return loss;
 }
 
 static mm_status evaluate(trainer *t, mm_eval *ev)
 {
     double t0 = mm_now();
+    mm_timer_start(MM_T_EVAL);
     mm_status st = mm_evaluate(t->step.ws, t->cfg->batch, &t->model, &t->data, &t->outputs, ev);
+    mm_timer_stop(MM_T_EVAL);
     t->seconds[T_EVAL] += mm_now() - t0;
     return st;
 }
@@ -135,6 +144,7 @@ static mm_status save_checkpoint(trainer *t, int64_t epochs, int64_t step, doubl
 {
     double t0 = mm_now();
     mm_status st = MM_OK;
+    mm_timer_start(MM_T_CHECKPOINT);
     if (mm_rank() == 0) {
         mm_checkpoint c = t->desc;
         c.finished = done, c.epochs_done = epochs, c.step = step, c.loss_sum = loss;
@@ -144,6 +154,7 @@ static mm_status save_checkpoint(trainer *t, int64_t epochs, int64_t step, doubl
         st = mm_checkpoint_write(t->checkpoint, &c);
     }
     st = mm_par_agree(st);
+    mm_timer_stop(MM_T_CHECKPOINT);
     t->last_checkpoint = mm_now();
     t->seconds[T_IO] += t->last_checkpoint - t0;
     return st;
@@ -340,6 +351,7 @@ static mm_status write_results(trainer *t)
 {
     char path[4200];
     double t0 = mm_now();
+    mm_timer_start(MM_T_WRITE);
 
     snprintf(path, sizeof path, "%s/assignments.h5", t->cfg->out);
     mm_assignments a = {.n = t->data.n, .lo = t->data.lo, .hi = t->data.hi,
@@ -352,6 +364,7 @@ static mm_status write_results(trainer *t)
     if (mm_rank() == 0)
         st = mm_model_write(path, &t->model, t->cfg, &t->data, t->cfg->epochs);
     MM_TRY(mm_par_agree(st));
+    mm_timer_stop(MM_T_WRITE);
     MM_TRY(save_checkpoint(t, t->cfg->epochs, 0, 0.0, 1));
     mm_log0("wrote %s/model.h5 and %s/assignments.h5 in %.2f s", t->cfg->out, t->cfg->out,
             mm_now() - t0);
@@ -366,19 +379,23 @@ static mm_status write_results(trainer *t)
     return MM_OK;
 }
 
-mm_status mm_train(const mm_train_config *cfg)
+/* Read, initialise or resume, train, write the results. */
+static mm_status train_run(const mm_train_config *cfg, int resuming, mm_run_record *rec,
+                           mm_timer_work *work)
 {
     trainer t = {.cfg = cfg};
     double t0 = mm_now();
-    int resuming = 0;
 
-    /* Where results go, then this rank's rows. */
-    MM_TRY(mm_outdir_prepare(cfg->out, cfg->force, cfg->restart, &resuming));
+    /* This rank's rows. */
     mm_signals_install();
     mm_shard_request req = {cfg->data, cfg->samples, cfg->labels, cfg->labels_required,
                             cfg->mask, cfg->mask_required};
+    mm_timer_start(MM_T_READ);
     MM_TRY(mm_shard_read(&req, &t.data));
+    mm_timer_stop(MM_T_READ);
     mm_status st = check_fit(&t);
+    if (st == MM_OK)
+        st = mm_run_record_start(rec, t.data.n, t.data.M);
     if (st != MM_OK) {
         mm_shard_free(&t.data);
         return st;
@@ -396,7 +413,9 @@ mm_status mm_train(const mm_train_config *cfg)
     t.seconds[T_IO] = mm_now() - t0;
     if (st == MM_OK && !resuming) {
         double t_init = mm_now();
+        mm_timer_start(MM_T_INIT);
         st = mm_init_model(cfg, &t.data, &t.model);
+        mm_timer_stop(MM_T_INIT);
         mm_log0("initialised in %.2f s (data read in %.2f s)", mm_now() - t_init,
                 t.seconds[T_IO]);
     }
@@ -408,6 +427,31 @@ mm_status mm_train(const mm_train_config *cfg)
         st = run_epochs(&t);
     if (st == MM_OK)
         st = write_results(&t);
+    *work = (mm_timer_work){"train", t.steps_taken, t.batches.steps,
+                            t.steps_taken * cfg->batch, cfg->batch, t.batches.local};
     teardown(&t);
     return st;
+}
+
+mm_status mm_train(const mm_train_config *cfg)
+{
+    int resuming = 0;
+    mm_timers_reset();
+    mm_timer_start(MM_T_TOTAL);
+    MM_TRY(mm_outdir_prepare(cfg->out, cfg->force, cfg->restart, &resuming));
+
+    /* The run record brackets the run; the timers report on it. */
+    char path[4200];
+    mm_run_record rec;
+    mm_timer_work work = {"train"};
+    snprintf(path, sizeof path, "%s/run.json", cfg->out);
+    mm_run_record_begin(&rec, path, "train", mm_train_config_json, cfg, resuming);
+    mm_status st = train_run(cfg, resuming, &rec, &work);
+    mm_timer_stop(MM_T_TOTAL);
+    if (st == MM_OK || st == MM_STOPPED) {
+        snprintf(path, sizeof path, "%s/timers.json", cfg->out);
+        mm_status written = mm_timers_report(path, &work);
+        st = st == MM_OK ? written : st;
+    }
+    return mm_run_record_end(&rec, st);
 }
