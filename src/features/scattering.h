@@ -10,6 +10,16 @@
  *
  * Map order: order 0; order 1 by (j1, l1); order 2 by (j1, l1, j2, l2) with
  * j2 > j1; scales j from fine (0) to coarse, orientation l at angle pi l / L.
+ * (Kymatio numbers its angles (L/2 - 1 - l) pi / L: the same angles modulo
+ * pi, and a wavelet turned by pi gives the same modulus of a real signal, so
+ * only the order of the maps differs.)
+ *
+ * Geometry, as Kymatio's: the padding is numpy's "reflect" (the edge pixel
+ * not repeated), (Hp - H) / 2 rows above, the rest below; the maps are
+ * sampled every 2^J from index 0 and the first and last samples of each
+ * axis are cut, because their low-pass window lies mostly in the padding.
+ * 28 x 28 with J = 3: padded 40 x 40, 5 x 5 samples, 3 x 3 kept, centred on
+ * image pixels 2, 10 and 18 of each axis; 217 maps x 9 = 1953 values.
  */
 #ifndef MIXMATE_SCATTERING_H
 #define MIXMATE_SCATTERING_H
