@@ -28,7 +28,8 @@ enum { MM_FEATURES_SCALES = 3, MM_FEATURES_ORIENTATIONS = 8 };
  * with kind RAW and pca 0, *F is NULL, *D is M and X is used as it is.
  * Scattering: each rank transforms its contiguous slice of the S rows
  * (OpenMP threads over rows), the slices are gathered, and every map is
- * divided by its root mean square over the whole subset. PCA: the covariance
+ * divided by its root mean square over the whole subset; the result does not
+ * depend on the number of ranks or threads, to the bit. PCA: the covariance
  * of each rank's slice is summed over ranks and the rows are projected onto
  * its pca leading eigenvectors (LAPACK). Fails, with the same status on
  * every rank and one line naming the flag, when the spec does not fit the
