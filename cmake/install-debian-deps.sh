@@ -8,7 +8,7 @@ PACKAGES=(
     openmpi-bin libopenmpi-dev
     libhdf5-openmpi-dev hdf5-tools
     libopenblas-dev liblapacke-dev libscalapack-openmpi-dev
-    zlib1g-dev libpng-dev libcmocka-dev
+    zlib1g-dev libpng-dev libcmocka-dev libfftw3-dev
     dataset-fashion-mnist python3-matplotlib
     munge slurmctld slurmd slurm-client
 )
