@@ -21,6 +21,31 @@
 static int g_rank = 0;
 static int g_size = 1;
 
+char *openblas_get_corename(void);
+
+/* OpenBLAS picks its kernels when it loads, from the CPU model. A release
+ * older than the CPU falls back to its SSE3 (Prescott) kernels, which run
+ * SGEMM several times slower than its AVX2 or AVX-512 ones; only the
+ * environment can change the choice, before the program starts. */
+static void warn_generic_blas(void)
+{
+#if defined(__x86_64__)
+    static const char *const GENERIC[] = {"Prescott", "Core2", "Penryn", "Dunnington",
+                                          "Nehalem", "Atom", NULL};
+    const char *core = openblas_get_corename();
+    int generic = 0;
+    for (int i = 0; core && GENERIC[i]; i++)
+        generic |= strcmp(core, GENERIC[i]) == 0;
+    __builtin_cpu_init();
+    if (g_rank != 0 || !generic || !__builtin_cpu_supports("avx2"))
+        return;
+    const char *better = __builtin_cpu_supports("avx512f") ? "SkylakeX" : "Haswell";
+    fprintf(stderr, "mixmate: warning: OpenBLAS runs its %s kernels on a CPU with %s; set "
+            "OPENBLAS_CORETYPE=%s for several times faster products (see README, Threads)\n",
+            core, __builtin_cpu_supports("avx512f") ? "AVX-512" : "AVX2", better);
+#endif
+}
+
 void mm_par_init(int *argc, char ***argv)
 {
     int provided = 0;
@@ -32,6 +57,7 @@ void mm_par_init(int *argc, char ***argv)
      * from inside those threads; a threaded BLAS would oversubscribe the
      * cores. This is the one place where BLAS threading is set. */
     openblas_set_num_threads(1);
+    warn_generic_blas();
 
     /* Before any OpenMP thread exists, so that every worker inherits it. */
     mm_fpu_flush_subnormals();
