@@ -45,7 +45,8 @@ wait $RUN_PID; rc=$?
 grep -q "^stopped on SIGUSR1" stopped.log || fail "no line saying where the run stopped"
 pass "SIGUSR1: checkpointed, exit 75 ($(grep '^stopped' stopped.log | cut -c1-60)...)"
 mm "${ARGS[@]}" --out stopped > resumed.log 2>&1 || { cat resumed.log; fail "resume"; }
-grep -v "^mixmate: warning:" resumed.log | head -1 | grep -q "^resuming stopped from its checkpoint" \
+grep -v "^mixmate: warning:" resumed.log | head -1 \
+    | grep -q "^resuming stopped from its checkpoint" \
     || fail "the first line does not say the run resumes"
 same_model stopped
 
