@@ -41,7 +41,7 @@ static void warn_generic_blas(void)
         return;
     const char *better = __builtin_cpu_supports("avx512f") ? "SkylakeX" : "Haswell";
     fprintf(stderr, "mixmate: warning: OpenBLAS runs its %s kernels on a CPU with %s; set "
-            "OPENBLAS_CORETYPE=%s for several times faster products (see README, Threads)\n",
+            "OPENBLAS_CORETYPE=%s for several times faster products (README: BLAS kernels)\n",
             core, __builtin_cpu_supports("avx512f") ? "AVX-512" : "AVX2", better);
 #endif
 }
