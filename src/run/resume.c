@@ -50,6 +50,10 @@ void mm_checkpoint_describe(mm_checkpoint *c, const mm_train_config *cfg, const 
     c->init_subset = cfg->init_subset;
     c->kmeans_restarts = cfg->kmeans_restarts;
     c->kernel = cfg->kernel;
+    c->knn = cfg->knn;
+    c->affinity = cfg->affinity;
+    c->ssc_nonzero = cfg->ssc_nonzero;
+    c->learn_prior = cfg->learn_prior;
     snprintf(c->input_file, sizeof c->input_file, "%s", cfg->data);
     snprintf(c->input_dataset, sizeof c->input_dataset, "%s", cfg->samples);
     snprintf(c->input_type, sizeof c->input_type, "%s", s->type);
@@ -94,5 +98,10 @@ mm_status mm_checkpoint_check(const mm_checkpoint *have, const mm_checkpoint *wa
     DIFFERS("--kmeans-restarts", "%lld", (long long)have->kmeans_restarts,
             (long long)want->kmeans_restarts);
     DIFFERS("--kernel", "%lld", (long long)have->kernel, (long long)want->kernel);
+    DIFFERS("--knn", "%lld", (long long)have->knn, (long long)want->knn);
+    DIFFERS("--affinity", "%lld", (long long)have->affinity, (long long)want->affinity);
+    DIFFERS("--ssc-nonzero", "%lld", (long long)have->ssc_nonzero, (long long)want->ssc_nonzero);
+    DIFFERS("--learn-prior", "%lld", (long long)have->learn_prior,
+            (long long)want->learn_prior);
     return MM_OK;
 }
