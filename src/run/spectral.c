@@ -100,9 +100,10 @@ mm_status mm_spectral_embedding(const mm_csr *a, int K, float *U, mm_spectral_re
 static mm_status check_settings(const mm_train_config *cfg, int64_t S, int K)
 {
     const char *name = cfg->init == MM_INIT_SSC ? "ssc" : "spectral";
-    if (S < K || S < 2)
-        return mm_fail(MM_ERR_USAGE, "--init-subset: --init %s needs at least --clusters (%d) "
-                       "samples and at least 2, found %lld", name, K, (long long)S);
+    int least = K > 2 ? K : 2;
+    if (S < least)
+        return mm_fail(MM_ERR_USAGE, "--init-subset: --init %s needs at least %d samples for "
+                       "--clusters %d, found %lld", name, least, K, (long long)S);
     if (cfg->init == MM_INIT_SPECTRAL && cfg->knn >= S)
         return mm_fail(MM_ERR_USAGE, "--knn %d: expected fewer neighbours than the %lld "
                        "samples of the initialisation subset (--init-subset)", cfg->knn,
@@ -119,11 +120,11 @@ static mm_status check_settings(const mm_train_config *cfg, int64_t S, int K)
     double need = mm_dist_eigen_bytes(S, K, mm_nranks());
     if (need * on_node > MEMORY_SHARE * node_bytes)
         return mm_fail(MM_ERR_USAGE, "--init-subset %lld: the dense %lld x %lld eigenproblem "
-                       "of --init %s needs %.1f GiB per rank, %.1f GiB for the %d ranks of this "
-                       "node, more than %.0f%% of its %.1f GiB; use a smaller subset or more "
-                       "nodes", (long long)S, (long long)S, (long long)S, name,
+                       "of --init %s needs %.1f GiB per rank, %.1f GiB for the %d rank%s of "
+                       "this node, more than %.0f%% of its %.1f GiB; use a smaller subset or "
+                       "more nodes", (long long)S, (long long)S, (long long)S, name,
                        need / (1 << 30), need * on_node / (1 << 30), on_node,
-                       100 * MEMORY_SHARE, node_bytes / (1 << 30));
+                       on_node == 1 ? "" : "s", 100 * MEMORY_SHARE, node_bytes / (1 << 30));
     return MM_OK;
 }
 
