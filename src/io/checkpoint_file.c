@@ -46,8 +46,8 @@ static mm_status put_attributes(hid_t f, const mm_checkpoint *c)
         {"init", c->init}, {"init_subset", c->init_subset},
         {"kmeans_restarts", c->kmeans_restarts}, {"kernel", c->kernel}, {"knn", c->knn},
         {"affinity", c->affinity}, {"ssc_nonzero", c->ssc_nonzero},
-        {"learn_prior", c->learn_prior}, {"input_rows", c->input_rows}, {"input_cols", c->input_cols},
-        {"input_checksum", (int64_t)c->input_checksum},
+        {"learn_prior", c->learn_prior}, {"input_rows", c->input_rows},
+        {"input_cols", c->input_cols}, {"input_checksum", (int64_t)c->input_checksum},
     };
     for (size_t i = 0; i < sizeof ints / sizeof *ints; i++)
         MM_TRY(mm_h5_attr_put_i64(f, ints[i].name, ints[i].v));

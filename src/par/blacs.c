@@ -5,7 +5,9 @@
  * and the hidden lengths of character arguments passed explicitly.
  * Limit: pdsyevr writes its eigenvectors into a second n x n distributed
  * matrix even when k << n are wanted, so a rank holds 16 n^2 / P bytes;
- * and it computes at least a block (64) of eigenpairs, see below.
+ * and it computes at least a block (64) of eigenpairs, see below. It gets
+ * its minimum workspace, not the "optimal" one, which would gather the
+ * matrix on fewer ranks (see minimum_workspace).
  * BLACS is left initialised until exit; mixmate finalises MPI itself.
  */
 #define _POSIX_C_SOURCE 200809L
@@ -168,7 +170,30 @@ void mm_dist_matrix_fill(mm_dist_matrix *m, double (*entry)(int64_t i, int64_t j
     }
 }
 
-/* pdsyevr for eigenpairs il..iu (1-based) into z; sizes its workspace first. */
+static int max3(int a, int b, int c)
+{
+    int m = a > b ? a : b;
+    return m > c ? m : c;
+}
+
+/* pdsyevr's documented minimum workspace for neig eigenvectors. Its query
+ * answers more: with that much, the reduction to tridiagonal form
+ * (pdsyntrd) copies the whole matrix to one rank and runs LAPACK there when
+ * the grid has 2 or 3 ranks, and to a square sub-grid otherwise. The
+ * minimum keeps the reduction on the whole grid and each rank's memory at
+ * its share of the matrix. */
+static int minimum_workspace(const mm_dist_matrix *m, int neig)
+{
+    const mm_grid *g = m->grid;
+    int nb = MM_DIST_BLOCK, zero = 0, nn = max3((int)m->n, nb, 2), cols = max3(neig, nb, 2);
+    int np0 = numroc_(&nn, &nb, &zero, &zero, &g->rows);
+    int mq0 = numroc_(&cols, &nb, &zero, &zero, &g->cols);
+    int ranks = g->rows * g->cols, per_rank = (neig + ranks - 1) / ranks;
+    int reduce = 18 * nn > np0 * mq0 + 2 * nb * nb ? 18 * nn : np0 * mq0 + 2 * nb * nb;
+    return 2 + 5 * (int)m->n + reduce + (2 + per_rank) * nn;
+}
+
+/* pdsyevr for eigenpairs il..iu (1-based) into z. */
 static mm_status run_pdsyevr(mm_dist_matrix *m, mm_dist_matrix *z, int il, int iu, double *w,
                              int *found)
 {
@@ -177,14 +202,14 @@ static mm_status run_pdsyevr(mm_dist_matrix *m, mm_dist_matrix *z, int il, int i
     int nz = 0, info = 0, lwork = -1, liwork = -1, iwork_query = 0;
     double work_query = 0;
 
-    /* The workspace query (lwork = liwork = -1), then the real call. */
+    /* The query sizes the integer workspace; the real one is the minimum. */
     pdsyevr_("V", "I", "L", &n, m->a, &one, &one, m->desc, &unused, &unused, &il, &iu, found,
              &nz, w, z->a, &one, &one, z->desc, &work_query, &lwork, &iwork_query, &liwork,
              &info, 1, 1, 1);
     if (info != 0)
         return mm_fail(MM_ERR_INTERNAL, "ScaLAPACK pdsyevr workspace query failed (info %d) "
                        "for n = %d", info, n);
-    lwork = (int)work_query + 1;
+    lwork = minimum_workspace(m, iu - il + 1);
     liwork = iwork_query;
     double *work = mm_alloc((size_t)lwork * sizeof *work, "pdsyevr workspace");
     int *iwork = mm_alloc((size_t)liwork * sizeof *iwork, "pdsyevr integer workspace");

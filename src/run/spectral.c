@@ -96,7 +96,8 @@ mm_status mm_spectral_embedding(const mm_csr *a, int K, float *U, mm_spectral_re
     return st;
 }
 
-/* Settings that cannot work on S points, each refused with the flag's name. */
+/* Collective: settings that cannot work on S points, each refused with the
+ * flag's name. */
 static mm_status check_settings(const mm_train_config *cfg, int64_t S, int K)
 {
     const char *name = cfg->init == MM_INIT_SSC ? "ssc" : "spectral";
@@ -113,7 +114,9 @@ static mm_status check_settings(const mm_train_config *cfg, int64_t S, int K)
                        "of the initialisation subset (--init-subset)", cfg->ssc_nonzero,
                        (long long)S);
 
-    /* The dense eigenproblem's share must fit the node with room to spare. */
+    /* The dense eigenproblem's share must fit the node with room to spare.
+     * The checks above use values every rank shares, so every rank reaches
+     * this collective call or none does. */
     double node_bytes;
     int on_node;
     mm_par_node_memory(&node_bytes, &on_node);
@@ -153,7 +156,7 @@ mm_status mm_graph_cluster(const mm_train_config *cfg, const float *X, int64_t S
     mm_csr a;
     mm_affinity_normalised(&rows, cfg->init, cfg->affinity, &a);
     mm_graph_rows_free(&rows);
-    rep->edges = a.start[S];
+    rep->edges = a.start[S] / 2;
     double t1 = mm_now();
 
     /* The embedding, then k-means on it. */

@@ -60,7 +60,7 @@ void mm_csr_free(mm_csr *a);
 
 typedef struct {
     double graph_s, eigen_s, kmeans_s; /* wall time of the three phases */
-    int64_t edges;                     /* non-zeros of the symmetric affinity */
+    int64_t edges;                     /* of the undirected graph (half the non-zeros) */
     int grid_rows, grid_cols;
     double eig_first, eig_last;        /* largest and K-th largest eigenvalue */
 } mm_spectral_report;
