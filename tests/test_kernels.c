@@ -2,7 +2,9 @@
  * The batch kernels against three independent references: a brute-force
  * lasso solution, central finite differences in double precision, and a
  * PyTorch autograd fixture (tests/fixtures/torch_step.h5). The code-space
- * and data-space variants are also checked against each other.
+ * and data-space variants are also checked against each other. The
+ * training step with the prior logits learned is checked against the same
+ * fixture through the stepper that training runs.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -21,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "run/run.h"
 #include "test_support.h"
 
 static const char *g_fixture;
@@ -218,6 +221,7 @@ typedef struct {
     int B;
     double lr;
     double *W, *b, *Y, *Y2, *E, *P, *X, *dW, *db, *W_after, *W_after2, loss, loss2;
+    double *prior_W[2], *prior_b[2], prior_loss2; /* after steps 1 and 2 with b learned */
 } torch_case;
 
 static double *read_all(hid_t g, const char *name, size_t count)
@@ -268,9 +272,16 @@ static torch_case load_case(const char *group)
     c.db = read_all(g, "db", K);
     c.W_after = read_all(g, "W_after", K * M * N);
     c.W_after2 = read_all(g, "W_after2", K * M * N);
+    c.prior_W[0] = read_all(g, "prior_W_after", K * M * N);
+    c.prior_W[1] = read_all(g, "prior_W_after2", K * M * N);
+    c.prior_b[0] = read_all(g, "prior_b_after", K);
+    c.prior_b[1] = read_all(g, "prior_b_after2", K);
     double *l = read_all(g, "loss", 1), *l2 = read_all(g, "loss2", 1);
+    double *pl2 = read_all(g, "prior_loss2", 1);
     c.loss = *l;
     c.loss2 = *l2;
+    c.prior_loss2 = *pl2;
+    free(pl2);
     free(l);
     free(l2);
     H5Gclose(g);
@@ -281,7 +292,7 @@ static torch_case load_case(const char *group)
 static void free_case(torch_case *c)
 {
     double *all[] = {c->W, c->b, c->Y, c->Y2, c->E, c->P, c->X, c->dW, c->db, c->W_after,
-                     c->W_after2};
+                     c->W_after2, c->prior_W[0], c->prior_W[1], c->prior_b[0], c->prior_b[1]};
     for (size_t i = 0; i < sizeof all / sizeof *all; i++)
         free(all[i]);
 }
@@ -383,6 +394,59 @@ static void test_torch_fixture_training_steps(void **state)
     check_torch_training_steps("case_tiny_threshold");
 }
 
+/* Two steps of the training stepper (one rank) on the fixture's batches,
+ * with b learned as one Adam optimiser over W and b, or frozen. */
+static void check_stepper_prior(const char *group, int learn)
+{
+    torch_case c = load_case(group);
+    const size_t K = c.d.K, nw = K * c.d.M * c.d.N;
+    mm_stepper s;
+    mm_stepper_init(&s, &c.d, c.B, MM_KERNEL_CODE, c.lr);
+    s.learn_prior = learn;
+    mm_model m = {.d = c.d, .W = to_float(c.W, nw), .b = to_float(c.b, K)};
+    float *Y[2] = {to_float(c.Y, (size_t)c.B * c.d.M), to_float(c.Y2, (size_t)c.B * c.d.M)};
+    const double *want_W[2] = {learn ? c.prior_W[0] : c.W_after, learn ? c.prior_W[1] :
+                               c.W_after2};
+
+    for (int step = 0; step < 2; step++) {
+        double loss = mm_stepper_step(&s, &m, Y[step], c.B, c.B);
+        double dw = 0, db = 0;
+        for (size_t i = 0; i < nw; i++)
+            dw = fmax(dw, fabs(m.W[i] - want_W[step][i]));
+        for (size_t k = 0; k < K; k++)
+            db = fmax(db, fabs(m.b[k] - (learn ? c.prior_b[step][k] : (float)c.b[k])));
+        printf("  %-20s stepper, prior %s, step %d: max |W - W_torch| %.2g  "
+               "max |b - b_torch| %.2g\n", group, learn ? "learned" : "frozen", step + 1, dw, db);
+        assert_true(dw < 1e-5);
+        assert_true(learn ? db < 1e-6 : db == 0.0);
+        if (step == 1 && learn)
+            assert_true(fabs(loss - c.prior_loss2) < 1e-5 * fmax(1.0, c.prior_loss2));
+    }
+
+    /* The prior moved (these fixtures have non-zero db) only when learned. */
+    double moved = 0;
+    for (size_t k = 0; k < K; k++)
+        moved = fmax(moved, fabs(m.b[k] - (float)c.b[k]));
+    assert_true(learn ? moved > 1e-4 : moved == 0.0);
+
+    free(Y[1]);
+    free(Y[0]);
+    free(m.b);
+    free(m.W);
+    mm_stepper_free(&s);
+    free_case(&c);
+}
+
+static void test_torch_fixture_learned_prior(void **state)
+{
+    (void)state;
+    const char *groups[] = {"case_small", "case_published", "case_tiny_threshold"};
+    for (int i = 0; i < 3; i++) {
+        check_stepper_prior(groups[i], 1);
+        check_stepper_prior(groups[i], 0);
+    }
+}
+
 static void test_fused_adam_matches_two_passes(void **state)
 {
     (void)state;
@@ -457,6 +521,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_code_and_data_space_agree),
         cmocka_unit_test(test_torch_fixture_double),
         cmocka_unit_test(test_torch_fixture_training_steps),
+        cmocka_unit_test(test_torch_fixture_learned_prior),
         cmocka_unit_test(test_fused_adam_matches_two_passes),
         cmocka_unit_test(test_threads_do_not_change_results),
     };

@@ -16,7 +16,23 @@
 
 #include <stdint.h>
 
-typedef enum { MM_INIT_KMEANS = 0, MM_INIT_RANDOM = 1 } mm_init;
+typedef enum {
+    MM_INIT_KMEANS = 0,
+    MM_INIT_RANDOM = 1,
+    MM_INIT_SPECTRAL = 2, /* spectral clustering of a k-nearest-neighbour graph */
+    MM_INIT_SSC = 3,      /* sparse subspace clustering (orthogonal matching pursuit) */
+} mm_init;
+
+/* Edge weights of the k-nearest-neighbour graph of the spectral start. */
+typedef enum {
+    MM_AFFINITY_COSINE = 0,   /* |cos| of the angle: y and -y are neighbours */
+    MM_AFFINITY_GAUSSIAN = 1, /* exp(-d^2 / (s_i s_j)), s_i the distance to the knn-th */
+} mm_affinity;
+
+/* The command line's names of the choices above, indexed by value,
+ * NULL-terminated ("kmeans", "random", ...; "cosine", "gaussian"). */
+extern const char *const mm_init_names[];
+extern const char *const mm_affinity_names[];
 
 typedef struct {
     const char *data;     /* input HDF5 file */
@@ -36,6 +52,10 @@ typedef struct {
     mm_init init;
     int64_t init_subset;  /* samples the initialisation looks at */
     int kmeans_restarts;  /* k-means++ starts; the lowest inertia wins */
+    int knn;              /* neighbours per sample in the spectral start's graph */
+    mm_affinity affinity; /* edge weights of that graph */
+    int ssc_nonzero;      /* at most this many other samples code one sample (ssc) */
+    int learn_prior;      /* train the prior logits b too (else they stay zero) */
     mm_kernel kernel;
     int eval_every;       /* evaluation pass every this many epochs (and the last) */
     double checkpoint_every; /* seconds of wall time between checkpoints; 0 = never */

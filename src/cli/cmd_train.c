@@ -7,7 +7,6 @@
 
 #define BIG 1e30
 
-static const char *const INITS[] = {"kmeans", "random", NULL};
 static const char *const KERNELS[] = {"code", "data", NULL};
 
 mm_status mm_cmd_train(int argc, char **argv)
@@ -17,6 +16,7 @@ mm_status mm_cmd_train(int argc, char **argv)
         .d = {.N = 50, .L = 15, .lambda = 0.75, .eta = 0.04},
         .lr = 1e-3, .batch = 256, .epochs = 50, .seed = 0,
         .init = MM_INIT_KMEANS, .init_subset = 2000, .kmeans_restarts = 10,
+        .knn = 10, .affinity = MM_AFFINITY_COSINE, .ssc_nonzero = 8,
         .kernel = MM_KERNEL_CODE, .eval_every = 1, .checkpoint_every = 600,
     };
     const char *labels = NULL, *mask = NULL;
@@ -37,9 +37,19 @@ mm_status mm_cmd_train(int argc, char **argv)
         {"--batch", ARG_INT, &c.batch, "B", "global batch, split across ranks", 0, 1, BIG},
         {"--epochs", ARG_INT, &c.epochs, "E", "training epochs", 0, 0, BIG},
         {"--seed", ARG_U64, &c.seed, "S", "seed of every random choice"},
-        {"--init", ARG_CHOICE, &c.init, "kmeans|random", "initial dictionaries", .choices = INITS},
-        {"--init-subset", ARG_I64, &c.init_subset, "S", "samples k-means looks at", 0, 1, BIG},
+        {"--init", ARG_CHOICE, &c.init, "NAME",
+         "initial dictionaries: kmeans, random, spectral or ssc", .choices = mm_init_names},
+        {"--init-subset", ARG_I64, &c.init_subset, "S", "samples the initialisation clusters",
+         0, 1, BIG},
         {"--kmeans-restarts", ARG_INT, &c.kmeans_restarts, "R", "k-means++ starts", 0, 1, BIG},
+        {"--knn", ARG_INT, &c.knn, "K", "neighbours per sample in the spectral graph", 0, 1,
+         BIG},
+        {"--affinity", ARG_CHOICE, &c.affinity, "NAME",
+         "spectral graph weights: cosine (|cos|) or gaussian (local scale)",
+         .choices = mm_affinity_names},
+        {"--ssc-nonzero", ARG_INT, &c.ssc_nonzero, "Z",
+         "at most this many other samples code a sample (ssc)", 0, 1, BIG},
+        {"--learn-prior", ARG_FLAG, &c.learn_prior, "", "train the prior logits b too"},
         {"--kernel", ARG_CHOICE, &c.kernel, "code|data",
          "FISTA in code space (fast) or data space (reference)", .choices = KERNELS},
         {"--eval-every", ARG_INT, &c.eval_every, "E", "evaluation pass every E epochs", 0, 1,

@@ -44,9 +44,10 @@ static mm_status put_attributes(hid_t f, const mm_checkpoint *c)
         {"ranks", c->ranks}, {"clusters", c->d.K}, {"features", c->d.M}, {"atoms", c->d.N},
         {"layers", c->d.L}, {"batch", c->batch}, {"epochs", c->epochs}, {"seed", c->seed},
         {"init", c->init}, {"init_subset", c->init_subset},
-        {"kmeans_restarts", c->kmeans_restarts}, {"kernel", c->kernel},
-        {"input_rows", c->input_rows}, {"input_cols", c->input_cols},
-        {"input_checksum", (int64_t)c->input_checksum},
+        {"kmeans_restarts", c->kmeans_restarts}, {"kernel", c->kernel}, {"knn", c->knn},
+        {"affinity", c->affinity}, {"ssc_nonzero", c->ssc_nonzero},
+        {"learn_prior", c->learn_prior}, {"input_rows", c->input_rows},
+        {"input_cols", c->input_cols}, {"input_checksum", (int64_t)c->input_checksum},
     };
     for (size_t i = 0; i < sizeof ints / sizeof *ints; i++)
         MM_TRY(mm_h5_attr_put_i64(f, ints[i].name, ints[i].v));
@@ -69,6 +70,8 @@ static mm_status write_contents(hid_t f, const mm_checkpoint *c)
     MM_TRY(put_checked(f, "prior_logits", 1, b, c->b));
     MM_TRY(put_checked(f, "adam_m", 3, w, c->adam_m));
     MM_TRY(put_checked(f, "adam_v", 3, w, c->adam_v));
+    MM_TRY(put_checked(f, "prior_adam_m", 1, b, c->prior_m));
+    MM_TRY(put_checked(f, "prior_adam_v", 1, b, c->prior_v));
     return put_attributes(f, c);
 }
 
@@ -135,12 +138,17 @@ static mm_status get_string(hid_t f, const char *name, char *buf, size_t size)
 
 static mm_status read_attributes(hid_t f, const char *path, mm_checkpoint *c)
 {
-    int64_t v[20], format = 0;
+    int64_t v[23], format = 0;
     const char *names[] = {"finished", "epochs_done", "step", "adam_step", "ranks", "clusters",
                            "features", "atoms", "layers", "batch", "epochs", "seed", "init",
                            "init_subset", "kmeans_restarts", "kernel", "input_rows",
-                           "input_cols", "input_checksum"};
+                           "input_cols", "input_checksum", "knn", "affinity", "ssc_nonzero",
+                           "learn_prior"};
     MM_TRY(mm_h5_attr_get_i64(f, path, "format", &format));
+    if (format < MM_CHECKPOINT_FORMAT)
+        return mm_fail(MM_ERR_INPUT, "%s: checkpoint format %lld was written by an older "
+                       "mixmate, this one reads format %d; pass --restart to start over", path,
+                       (long long)format, MM_CHECKPOINT_FORMAT);
     if (format != MM_CHECKPOINT_FORMAT)
         return mm_fail(MM_ERR_INPUT, "%s: checkpoint format %lld, this mixmate reads %d", path,
                        (long long)format, MM_CHECKPOINT_FORMAT);
@@ -153,6 +161,7 @@ static mm_status read_attributes(hid_t f, const char *path, mm_checkpoint *c)
     c->batch = v[9], c->epochs = v[10], c->seed = v[11], c->init = v[12];
     c->init_subset = v[13], c->kmeans_restarts = v[14], c->kernel = v[15];
     c->input_rows = v[16], c->input_cols = v[17], c->input_checksum = (uint64_t)v[18];
+    c->knn = v[19], c->affinity = v[20], c->ssc_nonzero = v[21], c->learn_prior = v[22];
     MM_TRY(mm_h5_attr_get_f64(f, path, "lambda", &c->d.lambda));
     MM_TRY(mm_h5_attr_get_f64(f, path, "step_size", &c->d.eta));
     MM_TRY(mm_h5_attr_get_f64(f, path, "lr", &c->lr));
@@ -189,6 +198,10 @@ mm_status mm_checkpoint_read(const char *path, mm_checkpoint *c)
         st = read_array(f, path, "adam_m", nw, &c->adam_m);
     if (st == MM_OK)
         st = read_array(f, path, "adam_v", nw, &c->adam_v);
+    if (st == MM_OK)
+        st = read_array(f, path, "prior_adam_m", (size_t)c->d.K, &c->prior_m);
+    if (st == MM_OK)
+        st = read_array(f, path, "prior_adam_v", (size_t)c->d.K, &c->prior_v);
     H5Fclose(f);
     if (st != MM_OK)
         mm_checkpoint_free(c);
@@ -218,5 +231,7 @@ void mm_checkpoint_free(mm_checkpoint *c)
     free(c->b);
     free(c->adam_m);
     free(c->adam_v);
-    c->W = c->b = c->adam_m = c->adam_v = NULL;
+    free(c->prior_m);
+    free(c->prior_v);
+    c->W = c->b = c->adam_m = c->adam_v = c->prior_m = c->prior_v = NULL;
 }

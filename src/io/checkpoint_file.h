@@ -10,7 +10,8 @@
 
 #include <stdint.h>
 
-#define MM_CHECKPOINT_FORMAT 1
+/* 2: adds the graph-based starts' settings, learn_prior and Adam's moments of b. */
+#define MM_CHECKPOINT_FORMAT 2
 
 typedef struct {
     /* where the run stands */
@@ -25,6 +26,7 @@ typedef struct {
     mm_dims d;             /* K, M, N, L, lambda, eta */
     double lr;
     int64_t batch, epochs, seed, init, init_subset, kmeans_restarts, kernel;
+    int64_t knn, affinity, ssc_nonzero, learn_prior;
 
     /* the input's fingerprint */
     char input_file[1024];
@@ -33,8 +35,8 @@ typedef struct {
     int64_t input_rows, input_cols;
     uint64_t input_checksum;
 
-    /* the state: K x M x N (W, Adam moments) and K (b) floats */
-    float *W, *b, *adam_m, *adam_v;
+    /* the state: K x M x N (W, Adam moments) and K (b, its Adam moments) floats */
+    float *W, *b, *adam_m, *adam_v, *prior_m, *prior_v;
 } mm_checkpoint;
 
 /* Rank 0 only: write path through a temporary name, flushed, synced and

@@ -39,9 +39,13 @@ static mm_status put_settings(hid_t f, const mm_model *m, const mm_train_config 
     MM_TRY(mm_h5_attr_put_i64(f, "epochs", c->epochs));
     MM_TRY(mm_h5_attr_put_i64(f, "epochs_done", epochs_done));
     MM_TRY(mm_h5_attr_put_i64(f, "seed", (int64_t)c->seed));
-    MM_TRY(mm_h5_attr_put_str(f, "init", c->init == MM_INIT_KMEANS ? "kmeans" : "random"));
+    MM_TRY(mm_h5_attr_put_str(f, "init", mm_init_names[c->init]));
     MM_TRY(mm_h5_attr_put_i64(f, "init_subset", c->init_subset));
     MM_TRY(mm_h5_attr_put_i64(f, "kmeans_restarts", c->kmeans_restarts));
+    MM_TRY(mm_h5_attr_put_i64(f, "knn", c->knn));
+    MM_TRY(mm_h5_attr_put_str(f, "affinity", mm_affinity_names[c->affinity]));
+    MM_TRY(mm_h5_attr_put_i64(f, "ssc_nonzero", c->ssc_nonzero));
+    MM_TRY(mm_h5_attr_put_i64(f, "learn_prior", c->learn_prior));
     MM_TRY(mm_h5_attr_put_str(f, "kernel", c->kernel == MM_KERNEL_CODE ? "code" : "data"));
     MM_TRY(mm_h5_attr_put_i64(f, "ranks", mm_nranks()));
     MM_TRY(mm_h5_attr_put_str(f, "input_file", c->data));

@@ -257,6 +257,31 @@ void mm_par_allgather_float(const float *local, size_t count_local, float *all)
     free(counts);
 }
 
+void mm_par_allgather_bytes(const void *local, size_t bytes_local, void *all)
+{
+    int *counts = malloc((size_t)g_size * sizeof *counts);
+    int *displs = malloc((size_t)g_size * sizeof *displs);
+    if (!counts || !displs)
+        mm_par_abort(71, "out of memory for the gather of %d ranks", g_size);
+    if (bytes_local > INT_MAX)
+        mm_par_abort(70, "gather of %zu bytes from one rank exceeds MPI's int counts",
+                     bytes_local);
+
+    int mine = (int)bytes_local;
+    MPI_Allgather(&mine, 1, MPI_INT, counts, 1, MPI_INT, MPI_COMM_WORLD);
+    long long total = 0;
+    for (int r = 0; r < g_size; r++) {
+        displs[r] = (int)total;
+        total += counts[r];
+    }
+    if (total > INT_MAX)
+        mm_par_abort(70, "gather of %lld bytes exceeds MPI's int counts", total);
+    MPI_Allgatherv(local, mine, MPI_BYTE, all, counts, displs, MPI_BYTE, MPI_COMM_WORLD);
+
+    free(displs);
+    free(counts);
+}
+
 void mm_par_barrier(void) { MPI_Barrier(MPI_COMM_WORLD); }
 
 void mm_block_range(int64_t n, int r, int p, int64_t *lo, int64_t *hi)

@@ -70,6 +70,10 @@ void mm_par_bcast(void *buf, size_t bytes, int root);
  * rank order into all (sum of counts values) on every rank. */
 void mm_par_allgather_float(const float *local, size_t count_local, float *all);
 
+/* Collective: concatenate every rank's bytes in rank order into all, on
+ * every rank (the initialisation's neighbour lists). */
+void mm_par_allgather_bytes(const void *local, size_t bytes_local, void *all);
+
 /* Collective: synchronise. */
 void mm_par_barrier(void);
 

@@ -1,9 +1,11 @@
 /*
- * Initial dictionaries. The k-means start looks at a subset drawn uniformly
- * from the whole file, not from one rank's shard, because files are often
- * sorted by class or time. Every rank contributes the subset rows it owns;
- * rank 0 clusters them and builds the dictionaries; a broadcast makes the
- * model identical everywhere. Cost: one gather of subset x M floats.
+ * Initial dictionaries. The data-driven starts look at a subset drawn
+ * uniformly from the whole file, not from one rank's shard, because files
+ * are often sorted by class or time. Every rank contributes the subset rows
+ * it owns and receives all of them; the subset is clustered (k-means on
+ * rank 0, or the graph-based starts on all ranks), rank 0 builds the
+ * dictionaries from the clusters, and a broadcast makes the model identical
+ * everywhere. Cost: one gather of subset x M floats.
  * Only complete rows (no missing value) are drawn, as the published method
  * initialises from complete samples; they are numbered rank by rank, so a
  * file without missing values draws exactly its own row numbers.
@@ -16,8 +18,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "par/blacs.h"
 #include "par/par.h"
 #include "run/kmeans.h"
+#include "run/spectral.h"
 
 static int cmp_i64(const void *a, const void *b)
 {
@@ -143,6 +147,26 @@ static void members_as_atoms(mm_model *m, const float *X, const int *labels, int
     mm_normalize_columns(m->W, m->d.K, M, N);
 }
 
+/* Labels of the S x D points, identical on every rank, by cfg->init. */
+static mm_status cluster_subset(const mm_train_config *cfg, const float *F, int64_t S, int D,
+                                int K, int *labels)
+{
+    if (cfg->init == MM_INIT_KMEANS) {
+        if (mm_rank() == 0)
+            mm_kmeans(F, S, D, K < S ? K : (int)S, cfg->kmeans_restarts, cfg->seed, labels);
+        mm_par_bcast(labels, (size_t)S * sizeof *labels, 0);
+        return MM_OK;
+    }
+
+    mm_spectral_report r;
+    MM_TRY(mm_graph_cluster(cfg, F, S, D, K, labels, &r));
+    mm_log0("  %s start: graph %.2f s (%lld edges), eigensolver %.2f s (pdsyevr on a %d x %d "
+            "grid, blocks of %d; eigenvalues %.4f .. %.4f), k-means %.2f s",
+            mm_init_names[cfg->init], r.graph_s, (long long)r.edges, r.eigen_s, r.grid_rows,
+            r.grid_cols, MM_DIST_BLOCK, r.eig_first, r.eig_last, r.kmeans_s);
+    return MM_OK;
+}
+
 mm_status mm_init_model(const mm_train_config *cfg, const mm_shard *s, mm_model *m)
 {
     random_dictionaries(m, cfg->seed);
@@ -156,8 +180,9 @@ mm_status mm_init_model(const mm_train_config *cfg, const mm_shard *s, mm_model 
     if (n < m->d.K) {
         free(local);
         return mm_par_agree(mm_fail(MM_ERR_INPUT, "%s: only %lld rows have no missing value; "
-                                    "--init kmeans needs at least %d (--clusters); use --init "
-                                    "random", cfg->data, (long long)n, m->d.K));
+                                    "--init %s needs at least %d (--clusters); use --init "
+                                    "random", cfg->data, (long long)n,
+                                    mm_init_names[cfg->init], m->d.K));
     }
     int64_t want = cfg->init_subset < n ? cfg->init_subset : n;
     int64_t *idx = mm_alloc((size_t)want * sizeof *idx, "initialisation indices");
@@ -166,15 +191,33 @@ mm_status mm_init_model(const mm_train_config *cfg, const mm_shard *s, mm_model 
     free(idx);
     free(local);
 
-    /* Rank 0 clusters and builds; everyone receives the result. */
-    if (mm_rank() == 0) {
-        int *labels = mm_alloc((size_t)S * sizeof *labels, "initialisation labels");
-        int K = m->d.K < S ? m->d.K : (int)S;
-        mm_kmeans(X, S, (int)s->M, K, cfg->kmeans_restarts, cfg->seed, labels);
+    /* Cluster the subset; feature maps (an S x D matrix, the same on every
+     * rank, made from X) would take X's place here. Rank 0 builds. */
+    int *labels = mm_alloc((size_t)S * sizeof *labels, "initialisation labels");
+    mm_status st = cluster_subset(cfg, X, S, (int)s->M, m->d.K, labels);
+    if (st == MM_OK && mm_rank() == 0)
         members_as_atoms(m, X, labels, S, cfg->seed);
-        free(labels);
-    }
+    free(labels);
     free(X);
-    mm_par_bcast(m->W, (size_t)m->d.K * m->d.M * m->d.N * sizeof *m->W, 0);
-    return MM_OK;
+    if (st == MM_OK)
+        mm_par_bcast(m->W, (size_t)m->d.K * m->d.M * m->d.N * sizeof *m->W, 0);
+    return st;
+}
+
+void mm_init_log_config(const mm_train_config *c)
+{
+    const char *name = mm_init_names[c->init];
+    if (c->init == MM_INIT_KMEANS)
+        mm_log0("  init      kmeans on %lld samples, %d restarts", (long long)c->init_subset,
+                c->kmeans_restarts);
+    else if (c->init == MM_INIT_SPECTRAL)
+        mm_log0("  init      %s on %lld samples: %d nearest neighbours, %s affinity; k-means "
+                "with %d restarts on the embedding", name, (long long)c->init_subset, c->knn,
+                mm_affinity_names[c->affinity], c->kmeans_restarts);
+    else if (c->init == MM_INIT_SSC)
+        mm_log0("  init      %s on %lld samples: at most %d non-zeros per sample; k-means with "
+                "%d restarts on the embedding", name, (long long)c->init_subset,
+                c->ssc_nonzero, c->kmeans_restarts);
+    else
+        mm_log0("  init      %s", name);
 }

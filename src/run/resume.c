@@ -50,6 +50,10 @@ void mm_checkpoint_describe(mm_checkpoint *c, const mm_train_config *cfg, const 
     c->init_subset = cfg->init_subset;
     c->kmeans_restarts = cfg->kmeans_restarts;
     c->kernel = cfg->kernel;
+    c->knn = cfg->knn;
+    c->affinity = cfg->affinity;
+    c->ssc_nonzero = cfg->ssc_nonzero;
+    c->learn_prior = cfg->learn_prior;
     snprintf(c->input_file, sizeof c->input_file, "%s", cfg->data);
     snprintf(c->input_dataset, sizeof c->input_dataset, "%s", cfg->samples);
     snprintf(c->input_type, sizeof c->input_type, "%s", s->type);
@@ -64,6 +68,24 @@ void mm_checkpoint_describe(mm_checkpoint *c, const mm_train_config *cfg, const 
             return mm_fail(MM_ERR_USAGE, "%s: the checkpoint's " field " is " fmt ", the "     \
                            "command line's " fmt "; rerun with the checkpoint's settings, "    \
                            "or pass --restart", path, have, want);                             \
+    } while (0)
+
+/* The name of a choice, guarding against a damaged file's value. */
+static const char *choice_name(const char *const *names, int64_t v)
+{
+    int64_t count = 0;
+    while (names[count])
+        count++;
+    return v >= 0 && v < count ? names[v] : "unknown";
+}
+
+#define DIFFERS_CHOICE(field, names, have, want)                                               \
+    do {                                                                                       \
+        if ((have) != (want))                                                                  \
+            return mm_fail(MM_ERR_USAGE, "%s: the checkpoint's " field " is %s, the command "  \
+                           "line's %s; rerun with the checkpoint's settings, or pass "        \
+                           "--restart", path, choice_name(names, have),                        \
+                           choice_name(names, want));                                          \
     } while (0)
 
 mm_status mm_checkpoint_check(const mm_checkpoint *have, const mm_checkpoint *want,
@@ -88,11 +110,16 @@ mm_status mm_checkpoint_check(const mm_checkpoint *have, const mm_checkpoint *wa
     DIFFERS("--lr", "%g", have->lr, want->lr);
     DIFFERS("--batch", "%lld", (long long)have->batch, (long long)want->batch);
     DIFFERS("--seed", "%lld", (long long)have->seed, (long long)want->seed);
-    DIFFERS("--init", "%lld", (long long)have->init, (long long)want->init);
+    DIFFERS_CHOICE("--init", mm_init_names, have->init, want->init);
     DIFFERS("--init-subset", "%lld", (long long)have->init_subset,
             (long long)want->init_subset);
     DIFFERS("--kmeans-restarts", "%lld", (long long)have->kmeans_restarts,
             (long long)want->kmeans_restarts);
     DIFFERS("--kernel", "%lld", (long long)have->kernel, (long long)want->kernel);
+    DIFFERS("--knn", "%lld", (long long)have->knn, (long long)want->knn);
+    DIFFERS_CHOICE("--affinity", mm_affinity_names, have->affinity, want->affinity);
+    DIFFERS("--ssc-nonzero", "%lld", (long long)have->ssc_nonzero, (long long)want->ssc_nonzero);
+    DIFFERS("--learn-prior", "%lld", (long long)have->learn_prior,
+            (long long)want->learn_prior);
     return MM_OK;
 }

@@ -45,7 +45,9 @@ typedef struct {
     mm_batch_ws_f32 *ws;
     float *grad;          /* K M N + K + 1: dW, db, loss; the one reduced buffer */
     float *adam_m, *adam_v;
+    float *prior_m, *prior_v; /* K: Adam's moments of b */
     mm_adam adam;
+    int learn_prior;      /* take Adam steps on b too (set after init; default off) */
     size_t nw;            /* K M N */
     int K, M;
     double compute_s, allreduce_s, update_s; /* accumulated by every step */
@@ -87,6 +89,9 @@ void mm_report_missing(const mm_shard *s, const char *path);
 
 /* Dictionaries from the data as cfg->init says, identical on every rank. */
 mm_status mm_init_model(const mm_train_config *cfg, const mm_shard *s, mm_model *m);
+
+/* Rank 0 prints the initialisation's settings as one line of the config. */
+void mm_init_log_config(const mm_train_config *cfg);
 
 /* ---- evaluation (evaluate.c) ---- */
 

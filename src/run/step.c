@@ -2,9 +2,10 @@
  * One optimiser step on a global batch, shared by training and the
  * benchmark: forward and backward on this rank's rows, one in-place
  * allreduce of one buffer holding dW, db and the loss, then the same Adam
- * step and renormalisation on every rank. Times its three phases for the
- * epoch line (whether or not the named timers are compiled in) and its four
- * phases for the timer table.
+ * step and renormalisation on every rank (and, when the prior is learned,
+ * the same Adam step on b). Times its three phases for the epoch line
+ * (whether or not the named timers are compiled in) and its four phases for
+ * the timer table.
  */
 #include "run/run.h"
 
@@ -26,15 +27,28 @@ void mm_stepper_init(mm_stepper *s, const mm_dims *d, int max_rows, mm_kernel ke
     s->grad = mm_calloc(s->nw + d->K + 3, sizeof *s->grad, "gradients");
     s->adam_m = mm_calloc(s->nw, sizeof *s->adam_m, "Adam first moments");
     s->adam_v = mm_calloc(s->nw, sizeof *s->adam_v, "Adam second moments");
+    s->prior_m = mm_calloc((size_t)d->K, sizeof *s->prior_m, "Adam first moments of b");
+    s->prior_v = mm_calloc((size_t)d->K, sizeof *s->prior_v, "Adam second moments of b");
     s->adam = (mm_adam){.lr = lr, .beta1 = 0.9, .beta2 = 0.999, .eps = 1e-8};
 }
 
 void mm_stepper_free(mm_stepper *s)
 {
+    free(s->prior_v);
+    free(s->prior_m);
     free(s->adam_v);
     free(s->adam_m);
     free(s->grad);
     mm_batch_ws_free_f32(s->ws);
+}
+
+/* b belongs to the same optimiser as W: it shares the step count, which the
+ * dictionaries' step has already advanced. */
+static void prior_step(mm_stepper *s, float *b)
+{
+    mm_adam same = s->adam;
+    same.step--;
+    mm_adam_step(&same, b, s->grad + s->nw, s->prior_m, s->prior_v, (size_t)s->K);
 }
 
 double mm_stepper_step(mm_stepper *s, mm_model *m, const float *rows, int local, int global)
@@ -67,10 +81,12 @@ double mm_stepper_step(mm_stepper *s, mm_model *m, const float *rows, int local,
     s->flags[1] = tail[2];
     double t2 = mm_now();
 
-    /* The same update everywhere; the prior logits stay frozen. */
+    /* The same update everywhere; the prior logits move only when learned. */
     mm_timer_start(MM_T_OPTIMISER);
     mm_adam_step_dictionaries(&s->adam, m->W, s->grad, s->adam_m, s->adam_v, m->d.K, m->d.M,
                               m->d.N);
+    if (s->learn_prior)
+        prior_step(s, m->b);
     mm_timer_stop(MM_T_OPTIMISER);
     double t3 = mm_now();
 

@@ -61,14 +61,10 @@ static void print_config(const trainer *t)
     mm_report_missing(&t->data, c->data);
     mm_log0("  model     K %d  N %d  L %d  lambda %g  step %g  kernel %s", d->K, d->N, d->L,
             d->lambda, d->eta, c->kernel == MM_KERNEL_CODE ? "code" : "data");
-    mm_log0("  training  epochs %d  batch %d (%d on rank 0)  steps/epoch %lld  lr %g  seed %llu",
-            c->epochs, c->batch, t->batches.local, (long long)t->batches.steps, c->lr,
-            (unsigned long long)c->seed);
-    if (c->init == MM_INIT_KMEANS)
-        mm_log0("  init      kmeans on %lld samples, %d restarts", (long long)c->init_subset,
-                c->kmeans_restarts);
-    else
-        mm_log0("  init      random");
+    mm_log0("  training  epochs %d  batch %d (%d on rank 0)  steps/epoch %lld  lr %g  seed %llu"
+            "  prior %s", c->epochs, c->batch, t->batches.local, (long long)t->batches.steps,
+            c->lr, (unsigned long long)c->seed, c->learn_prior ? "learned" : "fixed at zero");
+    mm_init_log_config(c);
     mm_log0("  output    %s", c->out);
 }
 
@@ -151,6 +147,7 @@ static mm_status save_checkpoint(trainer *t, int64_t epochs, int64_t step, doubl
         c.adam_step = t->step.adam.step;
         c.W = t->model.W, c.b = t->model.b;
         c.adam_m = t->step.adam_m, c.adam_v = t->step.adam_v;
+        c.prior_m = t->step.prior_m, c.prior_v = t->step.prior_v;
         st = mm_checkpoint_write(t->checkpoint, &c);
     }
     st = mm_par_agree(st);
@@ -255,12 +252,16 @@ static mm_status resume(trainer *t)
         memcpy(t->model.b, c.b, (size_t)t->model.d.K * sizeof *c.b);
         memcpy(t->step.adam_m, c.adam_m, nw * sizeof *c.adam_m);
         memcpy(t->step.adam_v, c.adam_v, nw * sizeof *c.adam_v);
+        memcpy(t->step.prior_m, c.prior_m, (size_t)t->model.d.K * sizeof *c.prior_m);
+        memcpy(t->step.prior_v, c.prior_v, (size_t)t->model.d.K * sizeof *c.prior_v);
     }
     mm_checkpoint_free(&c);
     mm_par_bcast(t->model.W, nw * sizeof *t->model.W, 0);
     mm_par_bcast(t->model.b, (size_t)t->model.d.K * sizeof *t->model.b, 0);
     mm_par_bcast(t->step.adam_m, nw * sizeof *t->step.adam_m, 0);
     mm_par_bcast(t->step.adam_v, nw * sizeof *t->step.adam_v, 0);
+    mm_par_bcast(t->step.prior_m, (size_t)t->model.d.K * sizeof *t->step.prior_m, 0);
+    mm_par_bcast(t->step.prior_v, (size_t)t->model.d.K * sizeof *t->step.prior_v, 0);
 
     t->resumed = 1;
     t->start_epochs = pos[0], t->start_step = pos[1], t->step.adam.step = pos[2];
@@ -292,6 +293,7 @@ static void setup(trainer *t)
     mm_batches_init(&t->batches, t->data.n, t->data.lo, t->data.hi, c->batch);
     int chunk = c->batch > t->batches.local ? c->batch : t->batches.local;
     mm_stepper_init(&t->step, &d, chunk, c->kernel, c->lr);
+    t->step.learn_prior = c->learn_prior;
     t->batch_rows = mm_alloc((size_t)(t->batches.local + 1) * d.M * sizeof(float), "batch");
     t->outputs.cluster = mm_alloc((size_t)rows * sizeof(int32_t), "assignments");
     t->outputs.probability = mm_alloc((size_t)rows * d.K * sizeof(float), "posteriors");

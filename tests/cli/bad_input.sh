@@ -47,6 +47,22 @@ expect_error "--epochs: expected a whole number" $T --data good.h5 --epochs 1.5
 expect_error "--batch 1000: larger than the 400 samples" $T --data good.h5 --batch 1000
 expect_error "--bogus: unknown flag" $T --data good.h5 --bogus 1
 expect_error "--data FILE is required" train --clusters 3 --out out
+# The graph-based starts: settings that cannot work on the subset.
+expect_error "--init-subset: --init spectral needs at least 3 samples for --clusters 3" $T \
+    --data good.h5 --init spectral --init-subset 2
+expect_error "--init-subset: --init ssc needs at least 3 samples for --clusters 3" $T \
+    --data good.h5 --init ssc --init-subset 2
+expect_error "--knn 400: expected fewer neighbours than the 400 samples" $T --data good.h5 \
+    --init spectral --knn 400
+expect_error "--ssc-nonzero 50: expected fewer than the 50 samples" $T --data good.h5 \
+    --init ssc --init-subset 50 --ssc-nonzero 50
+expect_error "--knn: expected a value >= 1" $T --data good.h5 --init spectral --knn 0
+expect_error "--ssc-nonzero: expected a value >= 1" $T --data good.h5 --init ssc --ssc-nonzero 0
+expect_error "--affinity: unknown choice 'euclid'" $T --data good.h5 --affinity euclid
+expect_error "--init: unknown choice 'pca'" $T --data good.h5 --init pca
+mm synth --out tall.h5 --samples 200000 --dim 2 --seed 1 > /dev/null || fail "synth"
+expect_error "--init-subset 200000: the dense 200000 x 200000 eigenproblem" $T --data tall.h5 \
+    --init spectral --init-subset 200000 --batch 1000
 if [ "$NP" -gt 3 ]; then
     expect_error "3 rows cannot be shared by $NP ranks" $T --data three.h5 --batch 2
 fi
