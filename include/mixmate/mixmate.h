@@ -29,10 +29,16 @@ typedef enum {
     MM_AFFINITY_GAUSSIAN = 1, /* exp(-d^2 / (s_i s_j)), s_i the distance to the knn-th */
 } mm_affinity;
 
+/* What the initialisation clusters: the subset's raw rows, or the 2-D
+ * wavelet scattering coefficients of the images they hold. */
+typedef enum { MM_FEATURES_RAW = 0, MM_FEATURES_SCATTERING = 1 } mm_features_kind;
+
 /* The command line's names of the choices above, indexed by value,
- * NULL-terminated ("kmeans", "random", ...; "cosine", "gaussian"). */
+ * NULL-terminated ("kmeans", "random", ...; "cosine", "gaussian"; "raw",
+ * "scattering"). */
 extern const char *const mm_init_names[];
 extern const char *const mm_affinity_names[];
+extern const char *const mm_features_names[];
 
 typedef struct {
     const char *data;     /* input HDF5 file */
@@ -55,6 +61,9 @@ typedef struct {
     int knn;              /* neighbours per sample in the spectral start's graph */
     mm_affinity affinity; /* edge weights of that graph */
     int ssc_nonzero;      /* at most this many other samples code one sample (ssc) */
+    mm_features_kind init_features; /* what the start clusters: raw rows or scattering */
+    int image_h, image_w; /* the rows as images, for scattering (h w = M) */
+    int init_pca;         /* cluster the subset's leading principal components; 0 = off */
     int learn_prior;      /* train the prior logits b too (else they stay zero) */
     mm_kernel kernel;
     int eval_every;       /* evaluation pass every this many epochs (and the last) */

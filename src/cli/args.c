@@ -5,6 +5,7 @@
  */
 #include "cli/args.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -114,6 +115,40 @@ mm_status mm_args_parse(mm_arg *table, int argc, char **argv, int first,
     if (n_positional)
         *n_positional = np;
     return MM_OK;
+}
+
+#define MAX_SIDE 1000000 /* more values than any image or spectrum a row could hold */
+
+/* A positive whole number at the start of text; *rest is what follows it. */
+static int leading_count(const char *text, const char **rest, int *v)
+{
+    if (!isdigit((unsigned char)text[0]))
+        return 0;
+    char *end = NULL;
+    errno = 0;
+    long n = strtol(text, &end, 10);
+    *rest = end;
+    *v = (int)n;
+    return errno == 0 && n >= 1 && n <= MAX_SIDE;
+}
+
+mm_status mm_args_shape(const char *flag, const char *text, int allow_plain, int *h, int *w)
+{
+    const char *rest = text;
+    int a = 0, b = 0;
+    int ok = leading_count(text, &rest, &a);
+    if (ok && *rest == '\0' && allow_plain) {
+        *h = 0, *w = a;
+        return MM_OK;
+    }
+    if (ok && (*rest == 'x' || *rest == 'X') && leading_count(rest + 1, &rest, &b) &&
+        *rest == '\0') {
+        *h = a, *w = b;
+        return MM_OK;
+    }
+    return mm_fail(MM_ERR_USAGE, "%s: expected HxW (an image, e.g. 28x28)%s, whole numbers "
+                   "from 1 to %d, found '%s'", flag, allow_plain ? " or M (a line plot)" : "",
+                   MAX_SIDE, text);
 }
 
 static void default_text(const mm_arg *a, char *buf, size_t size)

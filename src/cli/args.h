@@ -33,6 +33,10 @@ mm_status mm_args_parse(mm_arg *table, int argc, char **argv, int first,
 /* Usage text for a command, from its table; printed by rank 0. */
 void mm_args_help(const char *usage, const char *summary, const mm_arg *table);
 
+/* Parse "HxW" (or, with allow_plain, "M", giving *h = 0 and *w = M): whole
+ * numbers from 1 to 1000000. Fails with a line naming the flag. */
+mm_status mm_args_shape(const char *flag, const char *text, int allow_plain, int *h, int *w);
+
 /* 1 when argv holds --help or -h. */
 int mm_args_wants_help(int argc, char **argv);
 

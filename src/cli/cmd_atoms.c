@@ -1,49 +1,9 @@
 /* mixmate atoms: draw the atoms of a trained model as a PNG image. */
 #include <mixmate/mixmate.h>
 
-#include <ctype.h>
-#include <errno.h>
-#include <stdlib.h>
-
 #include "cli/args.h"
 #include "cli/commands.h"
 #include "par/par.h"
-
-#define MAX_SIDE 1000000 /* more values than any atom an image could show */
-
-/* A positive whole number at the start of text; *rest is what follows it. */
-static int leading_count(const char *text, const char **rest, int *v)
-{
-    if (!isdigit((unsigned char)text[0]))
-        return 0;
-    char *end = NULL;
-    errno = 0;
-    long n = strtol(text, &end, 10);
-    *rest = end;
-    *v = (int)n;
-    return errno == 0 && n >= 1 && n <= MAX_SIDE;
-}
-
-/* "28x28" draws H x W images, "784" line plots of M values. */
-static mm_status parse_shape(const char *text, mm_atoms_config *c)
-{
-    const char *rest = text;
-    int a = 0, b = 0;
-    int ok = leading_count(text, &rest, &a);
-    if (ok && *rest == '\0') {
-        c->shape_h = 0;
-        c->shape_w = a;
-        return MM_OK;
-    }
-    if (ok && (*rest == 'x' || *rest == 'X') && leading_count(rest + 1, &rest, &b) &&
-        *rest == '\0') {
-        c->shape_h = a;
-        c->shape_w = b;
-        return MM_OK;
-    }
-    return mm_fail(MM_ERR_USAGE, "--shape: expected HxW (an image, e.g. 28x28) or M (a line "
-                   "plot), whole numbers from 1 to %d, found '%s'", MAX_SIDE, text);
-}
 
 mm_status mm_cmd_atoms(int argc, char **argv)
 {
@@ -75,7 +35,7 @@ mm_status mm_cmd_atoms(int argc, char **argv)
         return MM_OK;
     }
     MM_TRY(mm_par_agree(mm_args_parse(table, argc, argv, 2, NULL, 0, NULL)));
-    MM_TRY(mm_par_agree(parse_shape(shape, &c)));
+    MM_TRY(mm_par_agree(mm_args_shape("--shape", shape, 1, &c.shape_h, &c.shape_w)));
     c.mask = mask ? mask : "/mask";
     c.mask_required = mask != NULL;
     return mm_atoms(&c);

@@ -9,6 +9,21 @@
 
 static const char *const KERNELS[] = {"code", "data", NULL};
 
+/* The start's feature flags fit together: scattering needs the image shape,
+ * and features need a start that clusters. */
+static mm_status check_features(mm_train_config *c, const char *image_shape)
+{
+    if (image_shape)
+        MM_TRY(mm_args_shape("--image-shape", image_shape, 0, &c->image_h, &c->image_w));
+    if (c->init_features == MM_FEATURES_SCATTERING && !image_shape)
+        return mm_fail(MM_ERR_USAGE, "--init-features scattering needs --image-shape HxW, the "
+                       "images' height and width");
+    if ((c->init_features != MM_FEATURES_RAW || c->init_pca > 0) && c->init == MM_INIT_RANDOM)
+        return mm_fail(MM_ERR_USAGE, "--init-features and --init-pca shape the clustering "
+                       "start; --init random clusters nothing");
+    return MM_OK;
+}
+
 mm_status mm_cmd_train(int argc, char **argv)
 {
     mm_train_config c = {
@@ -19,7 +34,7 @@ mm_status mm_cmd_train(int argc, char **argv)
         .knn = 10, .affinity = MM_AFFINITY_COSINE, .ssc_nonzero = 8,
         .kernel = MM_KERNEL_CODE, .eval_every = 1, .checkpoint_every = 600,
     };
-    const char *labels = NULL, *mask = NULL;
+    const char *labels = NULL, *mask = NULL, *image_shape = NULL;
     mm_arg table[] = {
         {"--data", ARG_TEXT, &c.data, "FILE", "input HDF5 file", 1},
         {"--clusters", ARG_INT, &c.d.K, "K", "number of clusters", 1, 1, BIG},
@@ -49,6 +64,12 @@ mm_status mm_cmd_train(int argc, char **argv)
          .choices = mm_affinity_names},
         {"--ssc-nonzero", ARG_INT, &c.ssc_nonzero, "Z",
          "at most this many other samples code a sample (ssc)", 0, 1, BIG},
+        {"--init-features", ARG_CHOICE, &c.init_features, "NAME",
+         "what the start clusters: raw rows or scattering of images", .choices =
+         mm_features_names},
+        {"--image-shape", ARG_TEXT, &image_shape, "HxW", "the rows as H x W images (scattering)"},
+        {"--init-pca", ARG_INT, &c.init_pca, "D",
+         "cluster the start's D leading principal components; 0 = off", 0, 0, BIG},
         {"--learn-prior", ARG_FLAG, &c.learn_prior, "", "train the prior logits b too"},
         {"--kernel", ARG_CHOICE, &c.kernel, "code|data",
          "FISTA in code space (fast) or data space (reference)", .choices = KERNELS},
@@ -74,6 +95,7 @@ mm_status mm_cmd_train(int argc, char **argv)
         return MM_OK;
     }
     MM_TRY(mm_par_agree(mm_args_parse(table, argc, argv, 2, NULL, 0, NULL)));
+    MM_TRY(mm_par_agree(check_features(&c, image_shape)));
     c.labels = labels ? labels : "/labels";
     c.labels_required = labels != NULL;
     c.mask = mask ? mask : "/mask";

@@ -46,7 +46,9 @@ static mm_status put_attributes(hid_t f, const mm_checkpoint *c)
         {"init", c->init}, {"init_subset", c->init_subset},
         {"kmeans_restarts", c->kmeans_restarts}, {"kernel", c->kernel}, {"knn", c->knn},
         {"affinity", c->affinity}, {"ssc_nonzero", c->ssc_nonzero},
-        {"learn_prior", c->learn_prior}, {"input_rows", c->input_rows},
+        {"learn_prior", c->learn_prior}, {"init_features", c->init_features},
+        {"image_height", c->image_h}, {"image_width", c->image_w}, {"init_pca", c->init_pca},
+        {"input_rows", c->input_rows},
         {"input_cols", c->input_cols}, {"input_checksum", (int64_t)c->input_checksum},
     };
     for (size_t i = 0; i < sizeof ints / sizeof *ints; i++)
@@ -138,12 +140,13 @@ static mm_status get_string(hid_t f, const char *name, char *buf, size_t size)
 
 static mm_status read_attributes(hid_t f, const char *path, mm_checkpoint *c)
 {
-    int64_t v[23], format = 0;
+    int64_t v[27], format = 0;
     const char *names[] = {"finished", "epochs_done", "step", "adam_step", "ranks", "clusters",
                            "features", "atoms", "layers", "batch", "epochs", "seed", "init",
                            "init_subset", "kmeans_restarts", "kernel", "input_rows",
                            "input_cols", "input_checksum", "knn", "affinity", "ssc_nonzero",
-                           "learn_prior"};
+                           "learn_prior", "init_features", "image_height", "image_width",
+                           "init_pca"};
     MM_TRY(mm_h5_attr_get_i64(f, path, "format", &format));
     if (format < MM_CHECKPOINT_FORMAT)
         return mm_fail(MM_ERR_INPUT, "%s: checkpoint format %lld was written by an older "
@@ -162,6 +165,7 @@ static mm_status read_attributes(hid_t f, const char *path, mm_checkpoint *c)
     c->init_subset = v[13], c->kmeans_restarts = v[14], c->kernel = v[15];
     c->input_rows = v[16], c->input_cols = v[17], c->input_checksum = (uint64_t)v[18];
     c->knn = v[19], c->affinity = v[20], c->ssc_nonzero = v[21], c->learn_prior = v[22];
+    c->init_features = v[23], c->image_h = v[24], c->image_w = v[25], c->init_pca = v[26];
     MM_TRY(mm_h5_attr_get_f64(f, path, "lambda", &c->d.lambda));
     MM_TRY(mm_h5_attr_get_f64(f, path, "step_size", &c->d.eta));
     MM_TRY(mm_h5_attr_get_f64(f, path, "lr", &c->lr));

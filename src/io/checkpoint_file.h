@@ -27,6 +27,7 @@ typedef struct {
     double lr;
     int64_t batch, epochs, seed, init, init_subset, kmeans_restarts, kernel;
     int64_t knn, affinity, ssc_nonzero, learn_prior;
+    int64_t init_features, image_h, image_w, init_pca;
 
     /* the input's fingerprint */
     char input_file[1024];

@@ -45,6 +45,10 @@ static mm_status put_settings(hid_t f, const mm_model *m, const mm_train_config 
     MM_TRY(mm_h5_attr_put_i64(f, "knn", c->knn));
     MM_TRY(mm_h5_attr_put_str(f, "affinity", mm_affinity_names[c->affinity]));
     MM_TRY(mm_h5_attr_put_i64(f, "ssc_nonzero", c->ssc_nonzero));
+    MM_TRY(mm_h5_attr_put_str(f, "init_features", mm_features_names[c->init_features]));
+    MM_TRY(mm_h5_attr_put_i64(f, "image_height", c->image_h));
+    MM_TRY(mm_h5_attr_put_i64(f, "image_width", c->image_w));
+    MM_TRY(mm_h5_attr_put_i64(f, "init_pca", c->init_pca));
     MM_TRY(mm_h5_attr_put_i64(f, "learn_prior", c->learn_prior));
     MM_TRY(mm_h5_attr_put_str(f, "kernel", c->kernel == MM_KERNEL_CODE ? "code" : "data"));
     MM_TRY(mm_h5_attr_put_i64(f, "ranks", mm_nranks()));

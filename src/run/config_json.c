@@ -20,7 +20,6 @@ static void text(FILE *f, const char *key, const char *value)
 
 void mm_train_config_json(FILE *f, const void *config)
 {
-    static const char *const INITS[] = {"kmeans", "random"};
     static const char *const KERNELS[] = {"code", "data"};
     const mm_train_config *c = config;
 
@@ -34,9 +33,14 @@ void mm_train_config_json(FILE *f, const void *config)
             "\"step\": %.17g, \"lr\": %.17g, \"batch\": %d, \"epochs\": %d, \"seed\": %llu",
             c->d.K, c->d.N, c->d.L, c->d.lambda, c->d.eta, c->lr, c->batch, c->epochs,
             (unsigned long long)c->seed);
-    text(f, "init", choice(INITS, 2, (int)c->init));
-    fprintf(f, ", \"init_subset\": %lld, \"kmeans_restarts\": %d", (long long)c->init_subset,
-            c->kmeans_restarts);
+    text(f, "init", choice(mm_init_names, 4, (int)c->init));
+    fprintf(f, ", \"init_subset\": %lld, \"kmeans_restarts\": %d, \"knn\": %d",
+            (long long)c->init_subset, c->kmeans_restarts, c->knn);
+    text(f, "affinity", choice(mm_affinity_names, 2, (int)c->affinity));
+    fprintf(f, ", \"ssc_nonzero\": %d", c->ssc_nonzero);
+    text(f, "init_features", choice(mm_features_names, 2, (int)c->init_features));
+    fprintf(f, ", \"image_shape\": [%d, %d], \"init_pca\": %d, \"learn_prior\": %s",
+            c->image_h, c->image_w, c->init_pca, c->learn_prior ? "true" : "false");
     text(f, "kernel", choice(KERNELS, 2, (int)c->kernel));
     fprintf(f, ", \"eval_every\": %d, \"checkpoint_every\": %.17g, \"checkpoint_epochs\": %s, "
             "\"restart\": %s, \"force\": %s}", c->eval_every, c->checkpoint_every,

@@ -47,6 +47,12 @@ static mm_status check_spec(const mm_features_spec *spec, int64_t S, int M, int 
     return mm_par_agree(st);
 }
 
+mm_status mm_features_check(const mm_features_spec *spec, int64_t S, int M)
+{
+    int dim;
+    return check_spec(spec, S, M, &dim);
+}
+
 /* Every row's scattering coefficients, each map normalised over the subset. */
 static mm_status scattering_features(const mm_features_spec *spec, const float *X, int64_t S,
                                      float **F, int *D)

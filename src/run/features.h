@@ -7,11 +7,9 @@
 #ifndef MIXMATE_FEATURES_H
 #define MIXMATE_FEATURES_H
 
-#include <mixmate/status.h>
+#include <mixmate/mixmate.h>
 
 #include <stdint.h>
-
-typedef enum { MM_FEATURES_RAW = 0, MM_FEATURES_SCATTERING = 1 } mm_features_kind;
 
 typedef struct {
     mm_features_kind kind;  /* raw pixels or scattering coefficients */
@@ -35,6 +33,10 @@ enum { MM_FEATURES_SCALES = 3, MM_FEATURES_ORIENTATIONS = 8 };
  * every rank and one line naming the flag, when the spec does not fit the
  * data: h * w != M, an image smaller than 8 x 8, pca < 0, or pca larger than
  * the feature dimension or S. */
+/* Collective: whether a spec fits S rows of M values, as mm_features_compute
+ * would judge it, without computing anything. */
+mm_status mm_features_check(const mm_features_spec *spec, int64_t S, int M);
+
 mm_status mm_features_compute(const mm_features_spec *spec, const float *X, int64_t S, int M,
                               float **F, int *D);
 

@@ -20,6 +20,7 @@
 
 #include "par/blacs.h"
 #include "par/par.h"
+#include "run/features.h"
 #include "run/kmeans.h"
 #include "run/spectral.h"
 
@@ -167,6 +168,53 @@ static mm_status cluster_subset(const mm_train_config *cfg, const float *F, int6
     return MM_OK;
 }
 
+/* Rows with no missing value in the whole file, and the subset size drawn. */
+static int64_t subset_size(const mm_train_config *cfg, const mm_shard *s, int64_t *complete)
+{
+    int64_t *local = mm_alloc((size_t)(s->hi - s->lo + 1) * sizeof *local, "complete rows");
+    int64_t count = 0, offset = 0;
+    *complete = complete_rows(s, local, &count, &offset);
+    free(local);
+    return cfg->init_subset < *complete ? cfg->init_subset : *complete;
+}
+
+static mm_status too_few_complete(const mm_train_config *cfg, int64_t n, int K)
+{
+    return mm_par_agree(mm_fail(MM_ERR_INPUT, "%s: only %lld rows have no missing value; "
+                                "--init %s needs at least %d (--clusters); use --init random",
+                                cfg->data, (long long)n, mm_init_names[cfg->init], K));
+}
+
+mm_status mm_init_check(const mm_train_config *cfg, const mm_shard *s)
+{
+    if (cfg->init == MM_INIT_RANDOM)
+        return MM_OK;
+
+    int64_t n = 0, S = subset_size(cfg, s, &n);
+    if (n < cfg->d.K)
+        return too_few_complete(cfg, n, cfg->d.K);
+    if (cfg->init != MM_INIT_KMEANS)
+        MM_TRY(mm_graph_check(cfg, S, cfg->d.K));
+    mm_features_spec spec = {cfg->init_features, cfg->image_h, cfg->image_w, cfg->init_pca};
+    return mm_features_check(&spec, S, (int)s->M);
+}
+
+/* The features the start clusters instead of the raw rows, when asked:
+ * *F stays NULL (and *D = M) for raw rows without PCA. */
+static mm_status subset_features(const mm_train_config *cfg, const float *X, int64_t S, int M,
+                                 float **F, int *D)
+{
+    mm_features_spec spec = {cfg->init_features, cfg->image_h, cfg->image_w, cfg->init_pca};
+    if (spec.kind == MM_FEATURES_RAW && spec.pca == 0)
+        return MM_OK;
+
+    double t0 = mm_now();
+    MM_TRY(mm_features_compute(&spec, X, S, M, F, D));
+    mm_log0("  features: %s%s, %d values per sample, %.2f s", mm_features_names[spec.kind],
+            spec.pca > 0 ? " then principal components" : "", *D, mm_now() - t0);
+    return MM_OK;
+}
+
 mm_status mm_init_model(const mm_train_config *cfg, const mm_shard *s, mm_model *m)
 {
     random_dictionaries(m, cfg->seed);
@@ -179,10 +227,7 @@ mm_status mm_init_model(const mm_train_config *cfg, const mm_shard *s, mm_model 
     int64_t n = complete_rows(s, local, &count, &offset);
     if (n < m->d.K) {
         free(local);
-        return mm_par_agree(mm_fail(MM_ERR_INPUT, "%s: only %lld rows have no missing value; "
-                                    "--init %s needs at least %d (--clusters); use --init "
-                                    "random", cfg->data, (long long)n,
-                                    mm_init_names[cfg->init], m->d.K));
+        return too_few_complete(cfg, n, m->d.K);
     }
     int64_t want = cfg->init_subset < n ? cfg->init_subset : n;
     int64_t *idx = mm_alloc((size_t)want * sizeof *idx, "initialisation indices");
@@ -191,13 +236,18 @@ mm_status mm_init_model(const mm_train_config *cfg, const mm_shard *s, mm_model 
     free(idx);
     free(local);
 
-    /* Cluster the subset; feature maps (an S x D matrix, the same on every
-     * rank, made from X) would take X's place here. Rank 0 builds. */
+    /* Cluster the subset, or its features when asked; rank 0 builds the
+     * dictionaries from the raw rows either way. */
+    float *F = NULL;
+    int D = (int)s->M;
+    mm_status st = subset_features(cfg, X, S, (int)s->M, &F, &D);
     int *labels = mm_alloc((size_t)S * sizeof *labels, "initialisation labels");
-    mm_status st = cluster_subset(cfg, X, S, (int)s->M, m->d.K, labels);
+    if (st == MM_OK)
+        st = cluster_subset(cfg, F ? F : X, S, D, m->d.K, labels);
     if (st == MM_OK && mm_rank() == 0)
         members_as_atoms(m, X, labels, S, cfg->seed);
     free(labels);
+    free(F);
     free(X);
     if (st == MM_OK)
         mm_par_bcast(m->W, (size_t)m->d.K * m->d.M * m->d.N * sizeof *m->W, 0);
@@ -220,4 +270,9 @@ void mm_init_log_config(const mm_train_config *c)
                 c->ssc_nonzero, c->kmeans_restarts);
     else
         mm_log0("  init      %s", name);
+    if (c->init_features == MM_FEATURES_SCATTERING)
+        mm_log0("  features  scattering of %dx%d images (J %d, %d orientations, orders 0-2)",
+                c->image_h, c->image_w, MM_FEATURES_SCALES, MM_FEATURES_ORIENTATIONS);
+    if (c->init_pca > 0)
+        mm_log0("  features  the %d leading principal components of the subset", c->init_pca);
 }

@@ -54,6 +54,10 @@ void mm_checkpoint_describe(mm_checkpoint *c, const mm_train_config *cfg, const 
     c->affinity = cfg->affinity;
     c->ssc_nonzero = cfg->ssc_nonzero;
     c->learn_prior = cfg->learn_prior;
+    c->init_features = cfg->init_features;
+    c->image_h = cfg->image_h;
+    c->image_w = cfg->image_w;
+    c->init_pca = cfg->init_pca;
     snprintf(c->input_file, sizeof c->input_file, "%s", cfg->data);
     snprintf(c->input_dataset, sizeof c->input_dataset, "%s", cfg->samples);
     snprintf(c->input_type, sizeof c->input_type, "%s", s->type);
@@ -119,6 +123,11 @@ mm_status mm_checkpoint_check(const mm_checkpoint *have, const mm_checkpoint *wa
     DIFFERS("--knn", "%lld", (long long)have->knn, (long long)want->knn);
     DIFFERS_CHOICE("--affinity", mm_affinity_names, have->affinity, want->affinity);
     DIFFERS("--ssc-nonzero", "%lld", (long long)have->ssc_nonzero, (long long)want->ssc_nonzero);
+    DIFFERS_CHOICE("--init-features", mm_features_names, have->init_features,
+                   want->init_features);
+    DIFFERS("--image-shape height", "%lld", (long long)have->image_h, (long long)want->image_h);
+    DIFFERS("--image-shape width", "%lld", (long long)have->image_w, (long long)want->image_w);
+    DIFFERS("--init-pca", "%lld", (long long)have->init_pca, (long long)want->init_pca);
     DIFFERS("--learn-prior", "%lld", (long long)have->learn_prior,
             (long long)want->learn_prior);
     return MM_OK;

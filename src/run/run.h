@@ -87,6 +87,11 @@ void mm_report_missing(const mm_shard *s, const char *path);
 
 /* ---- initialisation (init.c) ---- */
 
+/* Refuse start settings that cannot work on this input (too few complete
+ * rows, a graph or feature setting that does not fit the subset), before
+ * anything is written. */
+mm_status mm_init_check(const mm_train_config *cfg, const mm_shard *s);
+
 /* Dictionaries from the data as cfg->init says, identical on every rank. */
 mm_status mm_init_model(const mm_train_config *cfg, const mm_shard *s, mm_model *m);
 

@@ -131,6 +131,11 @@ static mm_status check_settings(const mm_train_config *cfg, int64_t S, int K)
     return MM_OK;
 }
 
+mm_status mm_graph_check(const mm_train_config *cfg, int64_t S, int K)
+{
+    return mm_par_agree(check_settings(cfg, S, K));
+}
+
 /* Rank 0 runs k-means on the embedding; every rank receives the labels. */
 static void cluster_embedding(const float *U, int64_t S, int K, const mm_train_config *cfg,
                               int *labels)
@@ -144,7 +149,7 @@ mm_status mm_graph_cluster(const mm_train_config *cfg, const float *X, int64_t S
                            int K, int *labels, mm_spectral_report *rep)
 {
     memset(rep, 0, sizeof *rep);
-    MM_TRY(mm_par_agree(check_settings(cfg, S, K)));
+    MM_TRY(mm_graph_check(cfg, S, K));
 
     /* The graph: each rank its block of points, then everyone all rows. */
     double t0 = mm_now();

@@ -29,6 +29,10 @@ typedef struct {
     double *val;
 } mm_csr;
 
+/* Collective: refuse settings of cfg's graph start that cannot work on S
+ * points and K clusters, or whose eigenproblem would not fit the node. */
+mm_status mm_graph_check(const mm_train_config *cfg, int64_t S, int K);
+
 /* Collective: the knn nearest points of every point (itself excluded) by
  * |cos| (cosine) or Euclidean distance (gaussian). Rows threaded; each rank
  * does its block of points with SGEMM, then the rows are gathered. */

@@ -279,7 +279,8 @@ static mm_status check_fit(const trainer *t)
     if (c->batch > t->data.n)
         st = mm_fail(MM_ERR_USAGE, "--batch %d: larger than the %lld samples in %s", c->batch,
                      (long long)t->data.n, c->data);
-    return mm_par_agree(st);
+    MM_TRY(mm_par_agree(st));
+    return mm_init_check(c, &t->data);
 }
 
 static void setup(trainer *t)

@@ -6,3 +6,4 @@
 
 const char *const mm_init_names[] = {"kmeans", "random", "spectral", "ssc", NULL};
 const char *const mm_affinity_names[] = {"cosine", "gaussian", NULL};
+const char *const mm_features_names[] = {"raw", "scattering", NULL};

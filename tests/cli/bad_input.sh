@@ -60,6 +60,14 @@ expect_error "--knn: expected a value >= 1" $T --data good.h5 --init spectral --
 expect_error "--ssc-nonzero: expected a value >= 1" $T --data good.h5 --init ssc --ssc-nonzero 0
 expect_error "--affinity: unknown choice 'euclid'" $T --data good.h5 --affinity euclid
 expect_error "--init: unknown choice 'pca'" $T --data good.h5 --init pca
+expect_error "--init-features scattering needs --image-shape HxW" $T --data good.h5 \
+    --init-features scattering
+expect_error "--image-shape 10x11 has 110 pixels but the data rows have 100 values" $T \
+    --data good.h5 --init-features scattering --image-shape 10x11
+expect_error "--image-shape: expected HxW (an image, e.g. 28x28), whole numbers" $T \
+    --data good.h5 --init-features scattering --image-shape 100
+expect_error "--init-pca 500 is outside 0..100" $T --data good.h5 --init-pca 500
+expect_error "--init random clusters nothing" $T --data good.h5 --init random --init-pca 5
 mm synth --out tall.h5 --samples 200000 --dim 2 --seed 1 > /dev/null || fail "synth"
 expect_error "--init-subset 200000: the dense 200000 x 200000 eigenproblem" $T --data tall.h5 \
     --init spectral --init-subset 200000 --batch 1000

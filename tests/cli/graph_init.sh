@@ -30,6 +30,11 @@ acc=$(start_acc gaussian --init spectral --affinity gaussian --knn 8)
 check "--init spectral --affinity gaussian recovers them" "$acc >= 0.95"
 acc=$(start_acc ssc --init ssc --ssc-nonzero 4)
 check "--init ssc recovers them" "$acc >= 0.95"
+acc=$(start_acc pca --init ssc --ssc-nonzero 4 --init-pca 20)
+check "--init ssc on the 20 principal components of the union of subspaces recovers them" \
+    "$acc >= 0.95"
+grep -q "features: raw then principal components, 20 values per sample" pca.log \
+    || { cat pca.log; fail "no line on the start's features"; }
 
 # The config line, the start's own line, and the model file record the settings.
 rows=1 cols=$NP
@@ -84,9 +89,24 @@ refused() { # text flags...
 refused "the checkpoint's --ssc-nonzero is 4, the command line's 5" "${ARGS[@]}" --ssc-nonzero 5
 refused "the checkpoint's --init is ssc, the command line's spectral" "${ARGS[@]}" --init spectral
 refused "the checkpoint's --knn is 10, the command line's 7" "${ARGS[@]}" --knn 7
+refused "the checkpoint's --init-pca is 0, the command line's 20" "${ARGS[@]}" --init-pca 20
 refused "the checkpoint's --learn-prior is 1, the command line's 0" "${ARGS[@]:0:${#ARGS[@]}-1}"
 mm "${ARGS[@]}" --out stopped > resumed.log 2>&1 || { cat resumed.log; fail "resume"; }
 grep -q "^resuming" resumed.log || fail "no resume"
 h5diff prior/model.h5 stopped/model.h5 /prior_logits && h5diff prior/model.h5 \
     stopped/model.h5 /dictionaries || fail "the resumed run differs from the uninterrupted one"
 pass "stopped and resumed with --learn-prior: the same model and prior, bit for bit"
+
+# Scattering features of 8 x 8 images feed the start; the model file says so.
+mm synth --out images.h5 --samples 600 --dim 64 --clusters 3 --atoms 4 --seed 2 > /dev/null \
+    || fail "synth images"
+mm train --data images.h5 --clusters 3 --atoms 4 --epochs 0 --init spectral --init-subset 300 \
+    --init-features scattering --image-shape 8x8 --init-pca 12 --out scat > scat.log 2>&1 \
+    || { cat scat.log; fail "train with scattering features"; }
+grep -q "features  scattering of 8x8 images (J 3, 8 orientations, orders 0-2)" scat.log \
+    || { cat scat.log; fail "config line of the scattering features"; }
+grep -q "features: scattering then principal components, 12 values per sample" scat.log \
+    || { cat scat.log; fail "no line on the scattering features"; }
+h5dump -a /init_features scat/model.h5 | grep -q '"scattering"' || fail "model.h5 init_features"
+h5dump -a /image_width scat/model.h5 | grep -q "(0): 8" || fail "model.h5 image_width"
+pass "scattering features of 8x8 images start a spectral run and are recorded"
