@@ -235,12 +235,18 @@ void mm_par_bcast(void *buf, size_t bytes, int root)
     }
 }
 
-void mm_par_allgather_float(const float *local, size_t count_local, float *all)
+/* Every rank's block of `count_local` items of type t, concatenated in rank
+ * order into all on every rank; `what` names the items in errors. */
+static void allgather(const void *local, size_t count_local, MPI_Datatype t, void *all,
+                      const char *what)
 {
     int *counts = malloc((size_t)g_size * sizeof *counts);
     int *displs = malloc((size_t)g_size * sizeof *displs);
     if (!counts || !displs)
         mm_par_abort(71, "out of memory for the gather of %d ranks", g_size);
+    if (count_local > INT_MAX)
+        mm_par_abort(70, "gather of %zu %s from one rank exceeds MPI's int counts",
+                     count_local, what);
 
     int mine = (int)count_local;
     MPI_Allgather(&mine, 1, MPI_INT, counts, 1, MPI_INT, MPI_COMM_WORLD);
@@ -250,36 +256,21 @@ void mm_par_allgather_float(const float *local, size_t count_local, float *all)
         total += counts[r];
     }
     if (total > INT_MAX)
-        mm_par_abort(70, "gather of %lld values exceeds MPI's int counts", total);
-    MPI_Allgatherv(local, mine, MPI_FLOAT, all, counts, displs, MPI_FLOAT, MPI_COMM_WORLD);
+        mm_par_abort(70, "gather of %lld %s exceeds MPI's int counts", total, what);
+    MPI_Allgatherv(local, mine, t, all, counts, displs, t, MPI_COMM_WORLD);
 
     free(displs);
     free(counts);
 }
 
+void mm_par_allgather_float(const float *local, size_t count_local, float *all)
+{
+    allgather(local, count_local, MPI_FLOAT, all, "values");
+}
+
 void mm_par_allgather_bytes(const void *local, size_t bytes_local, void *all)
 {
-    int *counts = malloc((size_t)g_size * sizeof *counts);
-    int *displs = malloc((size_t)g_size * sizeof *displs);
-    if (!counts || !displs)
-        mm_par_abort(71, "out of memory for the gather of %d ranks", g_size);
-    if (bytes_local > INT_MAX)
-        mm_par_abort(70, "gather of %zu bytes from one rank exceeds MPI's int counts",
-                     bytes_local);
-
-    int mine = (int)bytes_local;
-    MPI_Allgather(&mine, 1, MPI_INT, counts, 1, MPI_INT, MPI_COMM_WORLD);
-    long long total = 0;
-    for (int r = 0; r < g_size; r++) {
-        displs[r] = (int)total;
-        total += counts[r];
-    }
-    if (total > INT_MAX)
-        mm_par_abort(70, "gather of %lld bytes exceeds MPI's int counts", total);
-    MPI_Allgatherv(local, mine, MPI_BYTE, all, counts, displs, MPI_BYTE, MPI_COMM_WORLD);
-
-    free(displs);
-    free(counts);
+    allgather(local, bytes_local, MPI_BYTE, all, "bytes");
 }
 
 void mm_par_barrier(void) { MPI_Barrier(MPI_COMM_WORLD); }
