@@ -51,7 +51,8 @@ typedef struct {
     mm_real *H;       /* N x N: I - eta G (code space; shared by the chunks) */
     mm_real *gG;      /* N x N: this chunk's share of dL/dG (code space) */
     mm_real *C;       /* B x N: Y W, later its gradient */
-    mm_real *U;       /* L x B x N: pre-threshold values of every layer */
+    mm_real *U;       /* L x B x N: every layer's activations kept for the backward
+                         pass: u_l (data space) or the codes x_1..x_{L-1} (code space) */
     mm_real *X;       /* B x N: final codes */
     mm_real *work;    /* per-thread scratch: 4 B N, plus 2 B M in data space */
     const double *yy; /* B: squared norms of the rows of Y */
