@@ -27,6 +27,8 @@
 
 #define MIN_ITEMS 8       /* work items to aim for when K alone is fewer */
 #define MIN_CHUNK_ROWS 32 /* rows below which a chunk's products get inefficient */
+#define ROW_BLOCK 128     /* rows per block of the stacked C = Y W */
+#define FEATURE_BLOCK 192 /* features per block of the stacked Y^T dC */
 
 struct MM_R(mm_batch_ws) {
     mm_dims d;
@@ -37,6 +39,9 @@ struct MM_R(mm_batch_ws) {
     mm_real *gG;     /* K x max_chunks x N x N: chunk shares of dL/dG */
     int max_chunks;
     mm_real *C;      /* K x B x N */
+    mm_real *Ws;     /* M x K N: the dictionaries stacked (code space) */
+    mm_real *Cs;     /* B x K N: C or dC of all clusters side by side (code space) */
+    mm_real *dWs;    /* M x K N: dW's share of the stacked products (code space) */
     mm_real *U;      /* K x L x B x N */
     mm_real *X;      /* K x B x N */
     mm_real *E, *P;  /* B x K */
@@ -82,6 +87,11 @@ MM_R(mm_batch_ws) *MM_R(mm_batch_ws_create)(const mm_dims *d, int max_batch, mm_
     ws->gG = take(K * ws->max_chunks * N * N, &ws->bytes, "Gram gradients");
     ws->H = take(K * N * N, &ws->bytes, "layer operators");
     ws->C = take(K * B * N, &ws->bytes, "correlations");
+    if (kernel == MM_KERNEL_CODE) {
+        ws->Ws = take(M * K * N, &ws->bytes, "stacked dictionaries");
+        ws->Cs = take(B * K * N, &ws->bytes, "stacked correlations");
+        ws->dWs = take(M * K * N, &ws->bytes, "stacked dictionary gradients");
+    }
     ws->U = take(K * d->L * B * N, &ws->bytes, "FISTA activations");
     ws->X = take(K * B * N, &ws->bytes, "codes");
     ws->E = take(B * K, &ws->bytes, "energies");
@@ -116,6 +126,9 @@ void MM_R(mm_batch_ws_free)(MM_R(mm_batch_ws) *ws)
     free(ws->E);
     free(ws->X);
     free(ws->U);
+    free(ws->dWs);
+    free(ws->Cs);
+    free(ws->Ws);
     free(ws->C);
     free(ws->H);
     free(ws->gG);
@@ -134,6 +147,12 @@ static int chunk_count(const MM_R(mm_batch_ws) *ws, int B)
     return n > 1 ? n : 1;
 }
 
+/* Distance between the B x N blocks of two clusters. */
+static size_t cluster_stride(const MM_R(mm_batch_ws) *ws, int B)
+{
+    return (size_t)B * ws->d.N;
+}
+
 /* The view of cluster k, rows [r0, r1) of a batch of B rows. A cluster's
  * activations are stored chunk after chunk, each L x rows x N. */
 static MM_R(mm_cluster) cluster_view(MM_R(mm_batch_ws) *ws, int k, int chunk, int r0, int r1,
@@ -141,7 +160,7 @@ static MM_R(mm_cluster) cluster_view(MM_R(mm_batch_ws) *ws, int k, int chunk, in
 {
     const mm_real *Y = ws->Yuse;
     const mm_dims *d = &ws->d;
-    const size_t N = d->N, bn = (size_t)B * N;
+    const size_t N = d->N, cs = cluster_stride(ws, B);
     int tid = omp_get_thread_num();
 
     return (MM_R(mm_cluster)){
@@ -151,9 +170,9 @@ static MM_R(mm_cluster) cluster_view(MM_R(mm_batch_ws) *ws, int k, int chunk, in
         .G = ws->G + k * N * N,
         .H = ws->H + k * N * N,
         .gG = ws->gG + ((size_t)k * ws->max_chunks + chunk) * N * N,
-        .C = ws->C + k * bn + (size_t)r0 * N,
-        .U = ws->U + k * bn * d->L + (size_t)r0 * d->L * N,
-        .X = ws->X + k * bn + (size_t)r0 * N,
+        .C = ws->C + k * cs + (size_t)r0 * N,
+        .U = ws->U + k * cs * d->L + (size_t)r0 * d->L * N,
+        .X = ws->X + k * cs + (size_t)r0 * N,
         .work = ws->work + tid * ws->work_per_thread,
         .yy = ws->yy + r0,
         .E = ws->E + (size_t)r0 * d->K + k,
@@ -254,6 +273,41 @@ static MM_R(mm_cluster) item_view(MM_R(mm_batch_ws) *ws, const item_place *p, co
     return cluster_view(ws, p->k, p->chunk, p->r0, p->r1, W, B, !p->code && ws->rearranged);
 }
 
+/* Blocks of n rows of about size rows each (at least one); n and size alone
+ * fix them. Block i of nb is [n i / nb, n (i + 1) / nb). */
+static int block_count(int n, int size)
+{
+    int nb = n / size;
+    return nb > 1 ? nb : 1;
+}
+
+/* Inside a parallel region: G and H per cluster, then C = Y W for all
+ * clusters at once over the code-space rows. */
+static void prepare_code_space(MM_R(mm_batch_ws) *ws, const layout *t, const mm_real *W, int B)
+{
+    const mm_dims *d = &ws->d;
+    const int nm = block_count(d->M, FEATURE_BLOCK), nr = block_count(t->split, ROW_BLOCK);
+
+    #pragma omp for schedule(static) nowait
+    for (int k = 0; k < d->K; k++) {
+        MM_R(mm_cluster) c = cluster_view(ws, k, 0, 0, B, W, B, 0);
+        MM_R(mm_code_prepare)(&c, d);
+    }
+    #pragma omp for schedule(static)
+    for (int i = 0; i < nm; i++) {
+        int m0, m1;
+        chunk_rows(d->M, nm, i, &m0, &m1);
+        MM_R(mm_stack_dictionaries)(W, d->K, d->M, d->N, m0, m1, ws->Ws);
+    }
+    #pragma omp for schedule(static)
+    for (int i = 0; i < nr; i++) {
+        int r0, r1;
+        chunk_rows(t->split, nr, i, &r0, &r1);
+        MM_R(mm_stacked_correlations)(ws->Yuse, ws->Ws, d->K, d->M, d->N, r0, r1, ws->Cs,
+                                      ws->C, cluster_stride(ws, B));
+    }
+}
+
 static double encode(MM_R(mm_batch_ws) *ws, const mm_real *W, const mm_real *b,
                      const mm_real *Y, int B)
 {
@@ -272,13 +326,8 @@ static double encode(MM_R(mm_batch_ws) *ws, const mm_real *W, const mm_real *b,
                 s += (double)Yu[(size_t)r * d->M + m] * Yu[(size_t)r * d->M + m];
             ws->yy[r] = s;
         }
-        if (t.nc > 0) {
-            #pragma omp for schedule(static)
-            for (int k = 0; k < d->K; k++) {
-                MM_R(mm_cluster) c = cluster_view(ws, k, 0, 0, B, W, B, 0);
-                MM_R(mm_code_prepare)(&c, d);
-            }
-        }
+        if (t.nc > 0)
+            prepare_code_space(ws, &t, W, B);
         #pragma omp for schedule(dynamic, 1)
         for (int item = 0; item < t.items; item++) {
             item_place p = place(ws, &t, item, B);
@@ -318,21 +367,54 @@ double MM_R(mm_batch_encode)(MM_R(mm_batch_ws) *ws, const mm_real *W, const mm_r
     if (P)
         restore_rows(ws, ws->P, B, K, P);
     for (int k = 0; k < K; k++)
-        restore_rows(ws, ws->X + (size_t)k * B * N, B, N, ws->Xout + (size_t)k * B * N);
+        restore_rows(ws, ws->X + k * cluster_stride(ws, B), B, N,
+                     ws->Xout + k * cluster_stride(ws, B));
     return total;
 }
 
-/* Code space: sum the chunks' dL/dG in chunk order, then the chain rule to W
- * over the complete rows. */
-static void finish_cluster(MM_R(mm_batch_ws) *ws, int k, const layout *t, const mm_real *W,
-                           int B, mm_real *dW)
+/* Code space: sum the chunks' dL/dG in chunk order and symmetrise it, since
+ * G = W^T W gives dL/dW = W (dG + dG^T). */
+static void finish_gram_gradient(MM_R(mm_batch_ws) *ws, int k, const layout *t)
 {
-    const size_t nn = (size_t)ws->d.N * ws->d.N;
-    MM_R(mm_cluster) c = cluster_view(ws, k, 0, 0, t->split, W, B, 0);
+    const int N = ws->d.N;
+    const size_t nn = (size_t)N * N;
+    mm_real *gG = ws->gG + (size_t)k * ws->max_chunks * nn;
+
     for (int j = 1; j < t->nc; j++)
         for (size_t i = 0; i < nn; i++)
-            c.gG[i] += c.gG[(size_t)j * nn + i];
-    MM_R(mm_code_finish)(&c, &ws->d, dW + (size_t)k * ws->d.M * ws->d.N);
+            gG[i] += gG[(size_t)j * nn + i];
+    for (int i = 0; i < N; i++)
+        for (int j = i; j < N; j++) {
+            mm_real s = gG[i * N + j] + gG[j * N + i];
+            gG[i * N + j] = s;
+            gG[j * N + i] = s;
+        }
+}
+
+/* Inside a parallel region: the chain rule to W over the code-space rows,
+ * dW = W (dG + dG^T) + Y^T dC, for all clusters at once. */
+static void finish_code_space(MM_R(mm_batch_ws) *ws, const layout *t, int B, mm_real *dW)
+{
+    const mm_dims *d = &ws->d;
+    const int nm = block_count(d->M, FEATURE_BLOCK), nr = block_count(t->split, ROW_BLOCK);
+
+    #pragma omp for schedule(static) nowait
+    for (int k = 0; k < d->K; k++)
+        finish_gram_gradient(ws, k, t);
+    #pragma omp for schedule(static)
+    for (int i = 0; i < nr; i++) {
+        int r0, r1;
+        chunk_rows(t->split, nr, i, &r0, &r1);
+        MM_R(mm_stack_rows)(ws->C, cluster_stride(ws, B), d->K, d->N, r0, r1, ws->Cs);
+    }
+    #pragma omp for schedule(static)
+    for (int i = 0; i < nm; i++) {
+        int m0, m1;
+        chunk_rows(d->M, nm, i, &m0, &m1);
+        MM_R(mm_stacked_dict_grad)(ws->Yuse, ws->Cs, ws->Ws, ws->gG,
+                                   (size_t)ws->max_chunks * d->N * d->N, d->K, d->M, d->N,
+                                   t->split, m0, m1, ws->dWs, dW);
+    }
 }
 
 double MM_R(mm_batch_forward)(MM_R(mm_batch_ws) *ws, const mm_real *W, const mm_real *b,
@@ -362,11 +444,8 @@ void MM_R(mm_batch_backward)(MM_R(mm_batch_ws) *ws, const mm_real *W, double sca
             else
                 MM_R(mm_data_backward)(&c, d, ws->mom, gE, dW + (size_t)p.k * d->M * d->N);
         }
-        if (t.nc > 0) {
-            #pragma omp for schedule(static)
-            for (int k = 0; k < d->K; k++)
-                finish_cluster(ws, k, &t, W, B, dW);
-        }
+        if (t.nc > 0)
+            finish_code_space(ws, &t, B, dW);
     }
 }
 
@@ -381,7 +460,7 @@ double MM_R(mm_batch_grad)(MM_R(mm_batch_ws) *ws, const mm_real *W, const mm_rea
 const mm_real *MM_R(mm_batch_codes)(const MM_R(mm_batch_ws) *ws, int k)
 {
     const mm_real *X = ws->rearranged ? ws->Xout : ws->X;
-    return X + (size_t)k * ws->last_batch * ws->d.N;
+    return X + k * cluster_stride(ws, ws->last_batch);
 }
 
 #if MM_REAL_BITS == 32

@@ -77,15 +77,13 @@ static mm_real *layer_codes(const MM_R(mm_cluster) *c, const mm_dims *d, int l)
 
 void MM_R(mm_code_forward)(MM_R(mm_cluster) *c, const mm_dims *d, const double *mom)
 {
-    const int B = c->B, M = d->M, N = d->N;
+    const int B = c->B, N = d->N;
     const size_t bn = (size_t)B * N;
     const mm_real eta = (mm_real)d->eta, thr = (mm_real)(d->lambda * d->eta);
     mm_real *v = c->work, *z = c->work + bn, *xg = c->work;
 
-    /* Correlations C = Y W of this block's rows. */
-    mm_gemm(0, 0, B, N, M, 1, c->Y, M, c->W, N, 0, c->C, N);
-
-    /* Layer 1 starts from z_0 = x_0 = 0, so u_1 = eta C. */
+    /* C already holds Y W (stacked.c). Layer 1 starts from z_0 = x_0 = 0,
+     * so u_1 = eta C. */
     memset(v, 0, bn * sizeof *v);
     finish_layer(v, c->C, v, layer_codes(c, d, 1), z, bn, eta, thr, (mm_real)mom[0]);
 
@@ -189,20 +187,4 @@ void MM_R(mm_code_backward)(MM_R(mm_cluster) *c, const mm_dims *d, const double 
         mm_gemm(1, 0, N, N, B, -eta, z, N, gu, N, 1, c->gG, N);
         mm_gemm(0, 0, B, N, N, 1, gu, N, c->H, N, 0, next, N);
     }
-}
-
-void MM_R(mm_code_finish)(MM_R(mm_cluster) *c, const mm_dims *d, mm_real *dW)
-{
-    const int B = c->B, M = d->M, N = d->N;
-    mm_real *gG = c->gG;
-
-    /* Chain rule to W: G = W^T W gives W (gG + gG^T); C = Y W gives Y^T gC. */
-    for (int i = 0; i < N; i++)
-        for (int j = i; j < N; j++) {
-            mm_real s = gG[i * N + j] + gG[j * N + i];
-            gG[i * N + j] = s;
-            gG[j * N + i] = s;
-        }
-    mm_gemm(0, 0, M, N, N, 1, c->W, N, gG, N, 1, dW, N);
-    mm_gemm(1, 0, M, N, B, 1, c->Y, M, c->C, N, 1, dW, N);
 }
