@@ -66,7 +66,7 @@ struct MM_R(mm_batch_ws) {
 static mm_real *take(size_t count, size_t *bytes, const char *what)
 {
     *bytes += count * sizeof(mm_real);
-    return mm_calloc(count, sizeof(mm_real), what);
+    return mm_calloc_aligned(count, sizeof(mm_real), what);
 }
 
 MM_R(mm_batch_ws) *MM_R(mm_batch_ws_create)(const mm_dims *d, int max_batch, mm_kernel kernel)
@@ -86,14 +86,14 @@ MM_R(mm_batch_ws) *MM_R(mm_batch_ws_create)(const mm_dims *d, int max_batch, mm_
     ws->G = take(K * N * N, &ws->bytes, "Gram matrices");
     ws->gG = take(K * ws->max_chunks * N * N, &ws->bytes, "Gram gradients");
     ws->H = take(K * N * N, &ws->bytes, "layer operators");
-    ws->C = take(K * B * N, &ws->bytes, "correlations");
+    ws->C = take(K * mm_lines(B * N), &ws->bytes, "correlations");
     if (kernel == MM_KERNEL_CODE) {
         ws->Ws = take(M * K * N, &ws->bytes, "stacked dictionaries");
         ws->Cs = take(B * K * N, &ws->bytes, "stacked correlations");
         ws->dWs = take(M * K * N, &ws->bytes, "stacked dictionary gradients");
     }
-    ws->U = take(K * d->L * B * N, &ws->bytes, "FISTA activations");
-    ws->X = take(K * B * N, &ws->bytes, "codes");
+    ws->U = take(K * d->L * mm_lines(B * N), &ws->bytes, "FISTA activations");
+    ws->X = take(K * mm_lines(B * N), &ws->bytes, "codes");
     ws->E = take(B * K, &ws->bytes, "energies");
     ws->P = take(B * K, &ws->bytes, "posteriors");
     ws->gE = take(B * K, &ws->bytes, "energy gradients");
@@ -101,10 +101,10 @@ MM_R(mm_batch_ws) *MM_R(mm_batch_ws_create)(const mm_dims *d, int max_batch, mm_
     ws->yy = mm_calloc(B, sizeof *ws->yy, "row norms");
     ws->Yp = take(B * M, &ws->bytes, "rearranged batch");
     ws->mask = take(B * M, &ws->bytes, "missing-value mask");
-    ws->Xout = take(K * B * N, &ws->bytes, "codes in batch order");
+    ws->Xout = take(K * mm_lines(B * N), &ws->bytes, "codes in batch order");
     ws->perm = mm_calloc(B, sizeof *ws->perm, "batch order");
     ws->pos = mm_calloc(B, sizeof *ws->pos, "batch positions");
-    ws->work_per_thread = 4 * B * N + 2 * B * M;
+    ws->work_per_thread = mm_lines(4 * mm_lines(B * N) + 2 * B * M);
     ws->work = take(ws->threads * ws->work_per_thread, &ws->bytes, "kernel scratch");
     return ws;
 }
@@ -113,26 +113,26 @@ void MM_R(mm_batch_ws_free)(MM_R(mm_batch_ws) *ws)
 {
     if (!ws)
         return;
-    free(ws->work);
+    mm_free_aligned(ws->work);
     free(ws->pos);
     free(ws->perm);
-    free(ws->Xout);
-    free(ws->mask);
-    free(ws->Yp);
+    mm_free_aligned(ws->Xout);
+    mm_free_aligned(ws->mask);
+    mm_free_aligned(ws->Yp);
     free(ws->yy);
     free(ws->f);
-    free(ws->gE);
-    free(ws->P);
-    free(ws->E);
-    free(ws->X);
-    free(ws->U);
-    free(ws->dWs);
-    free(ws->Cs);
-    free(ws->Ws);
-    free(ws->C);
-    free(ws->H);
-    free(ws->gG);
-    free(ws->G);
+    mm_free_aligned(ws->gE);
+    mm_free_aligned(ws->P);
+    mm_free_aligned(ws->E);
+    mm_free_aligned(ws->X);
+    mm_free_aligned(ws->U);
+    mm_free_aligned(ws->dWs);
+    mm_free_aligned(ws->Cs);
+    mm_free_aligned(ws->Ws);
+    mm_free_aligned(ws->C);
+    mm_free_aligned(ws->H);
+    mm_free_aligned(ws->gG);
+    mm_free_aligned(ws->G);
     free(ws->mom);
     free(ws);
 }
@@ -147,10 +147,10 @@ static int chunk_count(const MM_R(mm_batch_ws) *ws, int B)
     return n > 1 ? n : 1;
 }
 
-/* Distance between the B x N blocks of two clusters. */
+/* Distance between the B x N blocks of two clusters: whole cache lines. */
 static size_t cluster_stride(const MM_R(mm_batch_ws) *ws, int B)
 {
-    return (size_t)B * ws->d.N;
+    return mm_lines((size_t)B * ws->d.N);
 }
 
 /* The view of cluster k, rows [r0, r1) of a batch of B rows. A cluster's
@@ -181,11 +181,20 @@ static MM_R(mm_cluster) cluster_view(MM_R(mm_batch_ws) *ws, int k, int chunk, in
     };
 }
 
-/* Rows of chunk c of nc over B rows. */
+/* Rows of chunk c of nc over B rows: boundaries at multiples of 16 rows
+ * (whole cache lines for any N), the last chunk taking the remainder. */
+static int chunk_start(int B, int nc, int c)
+{
+    if (c >= nc)
+        return B;
+    int r = (int)(((long)B * c / nc + 8) / 16 * 16);
+    return r < B ? r : B;
+}
+
 static void chunk_rows(int B, int nc, int c, int *r0, int *r1)
 {
-    *r0 = (int)((long)B * c / nc);
-    *r1 = (int)((long)B * (c + 1) / nc);
+    *r0 = chunk_start(B, nc, c);
+    *r1 = chunk_start(B, nc, c + 1);
 }
 
 /* Point the kernels at the caller's rows, or, when some hold missing values,

@@ -80,7 +80,7 @@ void MM_R(mm_code_forward)(MM_R(mm_cluster) *c, const mm_dims *d, const double *
     const int B = c->B, N = d->N;
     const size_t bn = (size_t)B * N;
     const mm_real eta = (mm_real)d->eta, thr = (mm_real)(d->lambda * d->eta);
-    mm_real *v = c->work, *z = c->work + bn, *xg = c->work;
+    mm_real *v = c->work, *z = c->work + mm_lines(bn), *xg = c->work;
 
     /* C already holds Y W (stacked.c). Layer 1 starts from z_0 = x_0 = 0,
      * so u_1 = eta C. */
@@ -162,7 +162,8 @@ void MM_R(mm_code_backward)(MM_R(mm_cluster) *c, const mm_dims *d, const double 
     const int B = c->B, N = d->N, L = d->L;
     const size_t bn = (size_t)B * N;
     const mm_real eta = (mm_real)d->eta;
-    mm_real *gz[2] = {c->work, c->work + bn}, *gx = c->work + 2 * bn, *gu = c->work + 3 * bn;
+    const size_t s = mm_lines(bn);
+    mm_real *gz[2] = {c->work, c->work + s}, *gx = c->work + 2 * s, *gu = c->work + 3 * s;
     mm_real *z = gx; /* dL/dx_L is read once, at layer L, before the first z */
 
     /* Energy at the final codes. z_L feeds nothing, so gz_L = 0 and dL/dx_L

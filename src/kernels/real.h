@@ -40,6 +40,15 @@ static inline void mm_gram(int m, int n, const mm_real *A, mm_real *G)
             G[i * n + j] = G[j * n + i];
 }
 
+/* Arrays that vector loops stream through start on a 64-byte cache line, so
+ * the blocks inside them span whole lines: count rounded up to 16 floats or
+ * 8 doubles. */
+static inline size_t mm_lines(size_t count)
+{
+    const size_t line = 64 / sizeof(mm_real);
+    return (count + line - 1) / line * line;
+}
+
 /* One cluster's view of a block of B rows of the batch (all of it, or one
  * chunk when threads share a cluster's rows). */
 typedef struct {
@@ -54,7 +63,8 @@ typedef struct {
     mm_real *U;       /* L x B x N: every layer's activations kept for the backward
                          pass: u_l (data space) or the codes x_1..x_{L-1} (code space) */
     mm_real *X;       /* B x N: final codes */
-    mm_real *work;    /* per-thread scratch: 4 B N, plus 2 B M in data space */
+    mm_real *work;    /* per-thread scratch: 4 blocks of mm_lines(B N), then 2 B M
+                         in data space */
     const double *yy; /* B: squared norms of the rows of Y */
     mm_real *E;       /* energies, element b at E[b * estride] */
     int estride;
