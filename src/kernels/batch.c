@@ -330,9 +330,11 @@ static double encode(MM_R(mm_batch_ws) *ws, const mm_real *W, const mm_real *b,
     {
         #pragma omp for schedule(static)
         for (int r = 0; r < B; r++) {
+            const mm_real *y = Yu + (size_t)r * d->M;
             double s = 0;
+            #pragma omp simd reduction(+ : s)
             for (int m = 0; m < d->M; m++)
-                s += (double)Yu[(size_t)r * d->M + m] * Yu[(size_t)r * d->M + m];
+                s += (double)y[m] * y[m];
             ws->yy[r] = s;
         }
         if (t.nc > 0)
