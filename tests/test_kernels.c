@@ -250,6 +250,30 @@ static void test_blocked_products_match_data_space(void **state)
     free_problem(&p);
 }
 
+/* An encode with no backward pass to follow keeps the layers' codes in two
+ * scratch slots instead of the activation store: the same arithmetic, so
+ * the same codes and loss to the bit. */
+static void test_encode_matches_forward(void **state)
+{
+    (void)state;
+    problem p = make_blocked_problem(19);
+    mm_batch_ws_f64 *ws = mm_batch_ws_create_f64(&p.d, p.B, MM_KERNEL_CODE);
+    const size_t bn = (size_t)p.B * p.d.N;
+    double *X = malloc(p.d.K * bn * sizeof *X);
+
+    double loss = mm_batch_forward_f64(ws, p.W, p.b, p.Y, p.B);
+    for (int k = 0; k < p.d.K; k++)
+        memcpy(X + k * bn, mm_batch_codes_f64(ws, k), bn * sizeof *X);
+    double again = mm_batch_encode_f64(ws, p.W, p.b, p.Y, p.B, NULL, NULL);
+    assert_true(loss == again);
+    for (int k = 0; k < p.d.K; k++)
+        assert_memory_equal(X + k * bn, mm_batch_codes_f64(ws, k), bn * sizeof *X);
+
+    free(X);
+    mm_batch_ws_free_f64(ws);
+    free_problem(&p);
+}
+
 /* ---- the PyTorch fixture ---------------------------------------------------- */
 
 typedef struct {
@@ -507,6 +531,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_data_space_gradient_matches_fd),
         cmocka_unit_test(test_code_and_data_space_agree),
         cmocka_unit_test(test_blocked_products_match_data_space),
+        cmocka_unit_test(test_encode_matches_forward),
         cmocka_unit_test(test_torch_fixture_double),
         cmocka_unit_test(test_torch_fixture_training_steps),
         cmocka_unit_test(test_fused_adam_matches_two_passes),

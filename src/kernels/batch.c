@@ -55,6 +55,7 @@ struct MM_R(mm_batch_ws) {
     mm_real *Xout;   /* K x B x N: codes in batch order when rearranged */
     int complete;    /* rows on the code-space path (all when none is missing) */
     int rearranged;  /* the last batch held missing values */
+    int keep;        /* the last encode kept every layer for a backward pass */
     const mm_real *Yuse; /* the rows the kernels read: the caller's or Yp */
     mm_real *work;   /* threads x work_per_thread */
     size_t work_per_thread;
@@ -276,10 +277,19 @@ static item_place place(const MM_R(mm_batch_ws) *ws, const layout *t, int item, 
     return p;
 }
 
+/* The view of an item. A code-space item that no backward pass follows
+ * keeps its layers' codes in two slots of its thread's scratch, in cache,
+ * instead of L slots of the activation store. */
 static MM_R(mm_cluster) item_view(MM_R(mm_batch_ws) *ws, const item_place *p, const mm_real *W,
                                   int B)
 {
-    return cluster_view(ws, p->k, p->chunk, p->r0, p->r1, W, B, !p->code && ws->rearranged);
+    MM_R(mm_cluster) c = cluster_view(ws, p->k, p->chunk, p->r0, p->r1, W, B,
+                                      !p->code && ws->rearranged);
+    if (p->code && !ws->keep) {
+        c.U = c.work + 2 * mm_lines((size_t)c.B * ws->d.N);
+        c.ring = 1;
+    }
+    return c;
 }
 
 /* Blocks of n rows of about size rows each (at least one); n and size alone
@@ -318,10 +328,11 @@ static void prepare_code_space(MM_R(mm_batch_ws) *ws, const layout *t, const mm_
 }
 
 static double encode(MM_R(mm_batch_ws) *ws, const mm_real *W, const mm_real *b,
-                     const mm_real *Y, int B)
+                     const mm_real *Y, int B, int keep)
 {
     const mm_dims *d = &ws->d;
     ws->last_batch = B;
+    ws->keep = keep;
     arrange(ws, Y, B);
     const layout t = plan(ws, B);
     const mm_real *Yu = ws->Yuse;
@@ -364,7 +375,7 @@ double MM_R(mm_batch_encode)(MM_R(mm_batch_ws) *ws, const mm_real *W, const mm_r
                              const mm_real *Y, int B, mm_real *E, mm_real *P)
 {
     const int K = ws->d.K, N = ws->d.N;
-    double total = encode(ws, W, b, Y, B);
+    double total = encode(ws, W, b, Y, B, 0);
 
     if (!ws->rearranged) {
         if (E)
@@ -431,7 +442,7 @@ static void finish_code_space(MM_R(mm_batch_ws) *ws, const layout *t, int B, mm_
 double MM_R(mm_batch_forward)(MM_R(mm_batch_ws) *ws, const mm_real *W, const mm_real *b,
                               const mm_real *Y, int B)
 {
-    return encode(ws, W, b, Y, B);
+    return encode(ws, W, b, Y, B, 1);
 }
 
 void MM_R(mm_batch_backward)(MM_R(mm_batch_ws) *ws, const mm_real *W, double scale,

@@ -68,11 +68,15 @@ void MM_R(mm_code_prepare)(MM_R(mm_cluster) *c, const mm_dims *d)
             c->H[i * N + j] = (i == j) - eta * c->G[i * N + j];
 }
 
-/* The codes of layer l of a chunk: x_1..x_{L-1} in the activation store,
- * x_L in X. */
+/* The codes of layer l of a chunk: x_1..x_{L-1} in the activation store
+ * (or, with no backward pass to follow, in turn in its two slots), x_L in X. */
 static mm_real *layer_codes(const MM_R(mm_cluster) *c, const mm_dims *d, int l)
 {
-    return l == d->L ? c->X : c->U + (size_t)(l - 1) * c->B * d->N;
+    if (l == d->L)
+        return c->X;
+    if (c->ring)
+        return c->U + (size_t)((l - 1) % 2) * mm_lines((size_t)c->B * d->N);
+    return c->U + (size_t)(l - 1) * c->B * d->N;
 }
 
 void MM_R(mm_code_forward)(MM_R(mm_cluster) *c, const mm_dims *d, const double *mom)

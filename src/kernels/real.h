@@ -62,6 +62,7 @@ typedef struct {
     mm_real *C;       /* B x N: Y W, later its gradient */
     mm_real *U;       /* L x B x N: every layer's activations kept for the backward
                          pass: u_l (data space) or the codes x_1..x_{L-1} (code space) */
+    int ring;         /* code space, no backward pass: U holds only two layers, in turn */
     mm_real *X;       /* B x N: final codes */
     mm_real *work;    /* per-thread scratch: 4 blocks of mm_lines(B N), then 2 B M
                          in data space */
