@@ -311,18 +311,18 @@ static void prepare_code_space(MM_R(mm_batch_ws) *ws, const layout *t, const mm_
     const mm_dims *d = &ws->d;
     const int nm = block_count(d->M, FEATURE_BLOCK), nr = block_count(t->split, ROW_BLOCK);
 
-    #pragma omp for schedule(static) nowait
+    #pragma omp for schedule(dynamic, 1) nowait
     for (int k = 0; k < d->K; k++) {
         MM_R(mm_cluster) c = cluster_view(ws, k, 0, 0, B, W, B, 0);
         MM_R(mm_code_prepare)(&c, d);
     }
-    #pragma omp for schedule(static)
+    #pragma omp for schedule(dynamic, 1)
     for (int i = 0; i < nm; i++) {
         int m0, m1;
         chunk_rows(d->M, nm, i, &m0, &m1);
         MM_R(mm_stack_dictionaries)(W, d->K, d->M, d->N, m0, m1, ws->Ws);
     }
-    #pragma omp for schedule(static)
+    #pragma omp for schedule(dynamic, 1)
     for (int i = 0; i < nr; i++) {
         int r0, r1;
         chunk_rows(t->split, nr, i, &r0, &r1);
@@ -424,16 +424,16 @@ static void finish_code_space(MM_R(mm_batch_ws) *ws, const layout *t, int B, mm_
     const mm_dims *d = &ws->d;
     const int nm = block_count(d->M, FEATURE_BLOCK), nr = block_count(t->split, ROW_BLOCK);
 
-    #pragma omp for schedule(static) nowait
+    #pragma omp for schedule(dynamic, 1) nowait
     for (int k = 0; k < d->K; k++)
         finish_gram_gradient(ws, k, t);
-    #pragma omp for schedule(static)
+    #pragma omp for schedule(dynamic, 1)
     for (int i = 0; i < nr; i++) {
         int r0, r1;
         chunk_rows(t->split, nr, i, &r0, &r1);
         MM_R(mm_stack_rows)(ws->C, cluster_stride(ws, B), d->K, d->N, r0, r1, ws->Cs);
     }
-    #pragma omp for schedule(static)
+    #pragma omp for schedule(dynamic, 1)
     for (int i = 0; i < nm; i++) {
         int m0, m1;
         chunk_rows(d->M, nm, i, &m0, &m1);
