@@ -6,7 +6,9 @@
  * share of dL/dG, summed in chunk order. The chunking depends on K and the
  * batch size, never on the thread count, so results are bitwise the same for
  * any number of threads. With K >= MIN_ITEMS a cluster is one chunk: larger
- * products run faster than more parallel slack would gain.
+ * products run faster than more parallel slack would gain. The products for
+ * all clusters at once (stacked.c) run between these items, split into
+ * blocks of rows or features that depend on the sizes alone.
  *
  * Samples with missing values (NaN) take the masked data-space path. A batch
  * holding any is rearranged, complete rows first, into the workspace's own
