@@ -39,7 +39,7 @@ void mm_adam_step_dictionaries(mm_adam *opt, float *W, const float *grad, float 
     /* Per dictionary: the Adam update in one flat pass, then its column norms
      * and the rescaling while it is still in cache. lr m / (sqrt(v) / c + eps)
      * is computed as lr c m / (sqrt(v) + c eps): one division instead of two. */
-    #pragma omp parallel for schedule(static)
+    #pragma omp parallel for schedule(dynamic, 1)
     for (int k = 0; k < K; k++) {
         float *Wk = W + k * mn, *mk = m + k * mn, *vk = v + k * mn;
         const float *gk = grad + k * mn;
@@ -67,7 +67,7 @@ void mm_adam_step_dictionaries(mm_adam *opt, float *W, const float *grad, float 
 
 void mm_normalize_columns(float *W, int K, int M, int N)
 {
-    #pragma omp parallel for schedule(static)
+    #pragma omp parallel for schedule(dynamic, 1)
     for (int k = 0; k < K; k++) {
         float *Wk = W + (size_t)k * M * N;
         double norm[N];

@@ -6,7 +6,9 @@
  * share of dL/dG, summed in chunk order. The chunking depends on K and the
  * batch size, never on the thread count, so results are bitwise the same for
  * any number of threads. With K >= MIN_ITEMS a cluster is one chunk: larger
- * products run faster than more parallel slack would gain.
+ * products run faster than more parallel slack would gain. The products for
+ * all clusters at once (stacked.c) run between these items, split into
+ * blocks of rows or features that depend on the sizes alone.
  *
  * Samples with missing values (NaN) take the masked data-space path. A batch
  * holding any is rearranged, complete rows first, into the workspace's own
@@ -27,6 +29,8 @@
 
 #define MIN_ITEMS 8       /* work items to aim for when K alone is fewer */
 #define MIN_CHUNK_ROWS 32 /* rows below which a chunk's products get inefficient */
+#define ROW_BLOCK 128     /* rows per block of the stacked C = Y W */
+#define FEATURE_BLOCK 192 /* features per block of the stacked Y^T dC */
 
 struct MM_R(mm_batch_ws) {
     mm_dims d;
@@ -37,6 +41,9 @@ struct MM_R(mm_batch_ws) {
     mm_real *gG;     /* K x max_chunks x N x N: chunk shares of dL/dG */
     int max_chunks;
     mm_real *C;      /* K x B x N */
+    mm_real *Ws;     /* M x K N: the dictionaries stacked (code space) */
+    mm_real *Cs;     /* B x K N: C or dC of all clusters side by side (code space) */
+    mm_real *dWs;    /* M x K N: dW's share of the stacked products (code space) */
     mm_real *U;      /* K x L x B x N */
     mm_real *X;      /* K x B x N */
     mm_real *E, *P;  /* B x K */
@@ -50,6 +57,7 @@ struct MM_R(mm_batch_ws) {
     mm_real *Xout;   /* K x B x N: codes in batch order when rearranged */
     int complete;    /* rows on the code-space path (all when none is missing) */
     int rearranged;  /* the last batch held missing values */
+    int keep;        /* the last encode kept every layer for a backward pass */
     const mm_real *Yuse; /* the rows the kernels read: the caller's or Yp */
     mm_real *work;   /* threads x work_per_thread */
     size_t work_per_thread;
@@ -61,7 +69,7 @@ struct MM_R(mm_batch_ws) {
 static mm_real *take(size_t count, size_t *bytes, const char *what)
 {
     *bytes += count * sizeof(mm_real);
-    return mm_calloc(count, sizeof(mm_real), what);
+    return mm_calloc_aligned(count, sizeof(mm_real), what);
 }
 
 MM_R(mm_batch_ws) *MM_R(mm_batch_ws_create)(const mm_dims *d, int max_batch, mm_kernel kernel)
@@ -81,9 +89,14 @@ MM_R(mm_batch_ws) *MM_R(mm_batch_ws_create)(const mm_dims *d, int max_batch, mm_
     ws->G = take(K * N * N, &ws->bytes, "Gram matrices");
     ws->gG = take(K * ws->max_chunks * N * N, &ws->bytes, "Gram gradients");
     ws->H = take(K * N * N, &ws->bytes, "layer operators");
-    ws->C = take(K * B * N, &ws->bytes, "correlations");
-    ws->U = take(K * d->L * B * N, &ws->bytes, "FISTA activations");
-    ws->X = take(K * B * N, &ws->bytes, "codes");
+    ws->C = take(K * mm_lines(B * N), &ws->bytes, "correlations");
+    if (kernel == MM_KERNEL_CODE) {
+        ws->Ws = take(M * K * N, &ws->bytes, "stacked dictionaries");
+        ws->Cs = take(B * K * N, &ws->bytes, "stacked correlations");
+        ws->dWs = take(M * K * N, &ws->bytes, "stacked dictionary gradients");
+    }
+    ws->U = take(K * d->L * mm_lines(B * N), &ws->bytes, "FISTA activations");
+    ws->X = take(K * mm_lines(B * N), &ws->bytes, "codes");
     ws->E = take(B * K, &ws->bytes, "energies");
     ws->P = take(B * K, &ws->bytes, "posteriors");
     ws->gE = take(B * K, &ws->bytes, "energy gradients");
@@ -91,10 +104,10 @@ MM_R(mm_batch_ws) *MM_R(mm_batch_ws_create)(const mm_dims *d, int max_batch, mm_
     ws->yy = mm_calloc(B, sizeof *ws->yy, "row norms");
     ws->Yp = take(B * M, &ws->bytes, "rearranged batch");
     ws->mask = take(B * M, &ws->bytes, "missing-value mask");
-    ws->Xout = take(K * B * N, &ws->bytes, "codes in batch order");
+    ws->Xout = take(K * mm_lines(B * N), &ws->bytes, "codes in batch order");
     ws->perm = mm_calloc(B, sizeof *ws->perm, "batch order");
     ws->pos = mm_calloc(B, sizeof *ws->pos, "batch positions");
-    ws->work_per_thread = 4 * B * N + 2 * B * M;
+    ws->work_per_thread = mm_lines(4 * mm_lines(B * N) + 2 * B * M);
     ws->work = take(ws->threads * ws->work_per_thread, &ws->bytes, "kernel scratch");
     return ws;
 }
@@ -103,23 +116,26 @@ void MM_R(mm_batch_ws_free)(MM_R(mm_batch_ws) *ws)
 {
     if (!ws)
         return;
-    free(ws->work);
+    mm_free_aligned(ws->work);
     free(ws->pos);
     free(ws->perm);
-    free(ws->Xout);
-    free(ws->mask);
-    free(ws->Yp);
+    mm_free_aligned(ws->Xout);
+    mm_free_aligned(ws->mask);
+    mm_free_aligned(ws->Yp);
     free(ws->yy);
     free(ws->f);
-    free(ws->gE);
-    free(ws->P);
-    free(ws->E);
-    free(ws->X);
-    free(ws->U);
-    free(ws->C);
-    free(ws->H);
-    free(ws->gG);
-    free(ws->G);
+    mm_free_aligned(ws->gE);
+    mm_free_aligned(ws->P);
+    mm_free_aligned(ws->E);
+    mm_free_aligned(ws->X);
+    mm_free_aligned(ws->U);
+    mm_free_aligned(ws->dWs);
+    mm_free_aligned(ws->Cs);
+    mm_free_aligned(ws->Ws);
+    mm_free_aligned(ws->C);
+    mm_free_aligned(ws->H);
+    mm_free_aligned(ws->gG);
+    mm_free_aligned(ws->G);
     free(ws->mom);
     free(ws);
 }
@@ -134,6 +150,12 @@ static int chunk_count(const MM_R(mm_batch_ws) *ws, int B)
     return n > 1 ? n : 1;
 }
 
+/* Distance between the B x N blocks of two clusters: whole cache lines. */
+static size_t cluster_stride(const MM_R(mm_batch_ws) *ws, int B)
+{
+    return mm_lines((size_t)B * ws->d.N);
+}
+
 /* The view of cluster k, rows [r0, r1) of a batch of B rows. A cluster's
  * activations are stored chunk after chunk, each L x rows x N. */
 static MM_R(mm_cluster) cluster_view(MM_R(mm_batch_ws) *ws, int k, int chunk, int r0, int r1,
@@ -141,7 +163,7 @@ static MM_R(mm_cluster) cluster_view(MM_R(mm_batch_ws) *ws, int k, int chunk, in
 {
     const mm_real *Y = ws->Yuse;
     const mm_dims *d = &ws->d;
-    const size_t N = d->N, bn = (size_t)B * N;
+    const size_t N = d->N, cs = cluster_stride(ws, B);
     int tid = omp_get_thread_num();
 
     return (MM_R(mm_cluster)){
@@ -151,9 +173,9 @@ static MM_R(mm_cluster) cluster_view(MM_R(mm_batch_ws) *ws, int k, int chunk, in
         .G = ws->G + k * N * N,
         .H = ws->H + k * N * N,
         .gG = ws->gG + ((size_t)k * ws->max_chunks + chunk) * N * N,
-        .C = ws->C + k * bn + (size_t)r0 * N,
-        .U = ws->U + k * bn * d->L + (size_t)r0 * d->L * N,
-        .X = ws->X + k * bn + (size_t)r0 * N,
+        .C = ws->C + k * cs + (size_t)r0 * N,
+        .U = ws->U + k * cs * d->L + (size_t)r0 * d->L * N,
+        .X = ws->X + k * cs + (size_t)r0 * N,
         .work = ws->work + tid * ws->work_per_thread,
         .yy = ws->yy + r0,
         .E = ws->E + (size_t)r0 * d->K + k,
@@ -162,11 +184,20 @@ static MM_R(mm_cluster) cluster_view(MM_R(mm_batch_ws) *ws, int k, int chunk, in
     };
 }
 
-/* Rows of chunk c of nc over B rows. */
+/* Rows of chunk c of nc over B rows: boundaries at multiples of 16 rows
+ * (whole cache lines for any N), the last chunk taking the remainder. */
+static int chunk_start(int B, int nc, int c)
+{
+    if (c >= nc)
+        return B;
+    int r = (int)(((long)B * c / nc + 8) / 16 * 16);
+    return r < B ? r : B;
+}
+
 static void chunk_rows(int B, int nc, int c, int *r0, int *r1)
 {
-    *r0 = (int)((long)B * c / nc);
-    *r1 = (int)((long)B * (c + 1) / nc);
+    *r0 = chunk_start(B, nc, c);
+    *r1 = chunk_start(B, nc, c + 1);
 }
 
 /* Point the kernels at the caller's rows, or, when some hold missing values,
@@ -177,10 +208,14 @@ static void arrange(MM_R(mm_batch_ws) *ws, const mm_real *Y, int B)
     const int M = ws->d.M, code = ws->kernel == MM_KERNEL_CODE;
     int complete = 0, incomplete = 0;
 
+    /* A whole row at a time, in vector lanes (NaN is the one value that
+     * differs from itself), rather than stopping at the first NaN. */
     for (int r = 0; r < B; r++) {
+        const mm_real *y = Y + (size_t)r * M;
         int missing = 0;
-        for (int m = 0; m < M && !missing; m++)
-            missing = isnan(Y[(size_t)r * M + m]);
+        #pragma omp simd reduction(| : missing)
+        for (int m = 0; m < M; m++)
+            missing |= y[m] != y[m];
         ws->pos[r] = missing ? -1 : complete++;
     }
     ws->complete = complete;
@@ -248,17 +283,62 @@ static item_place place(const MM_R(mm_batch_ws) *ws, const layout *t, int item, 
     return p;
 }
 
+/* The view of an item. A code-space item that no backward pass follows
+ * keeps its layers' codes in two slots of its thread's scratch, in cache,
+ * instead of L slots of the activation store. */
 static MM_R(mm_cluster) item_view(MM_R(mm_batch_ws) *ws, const item_place *p, const mm_real *W,
                                   int B)
 {
-    return cluster_view(ws, p->k, p->chunk, p->r0, p->r1, W, B, !p->code && ws->rearranged);
+    MM_R(mm_cluster) c = cluster_view(ws, p->k, p->chunk, p->r0, p->r1, W, B,
+                                      !p->code && ws->rearranged);
+    if (p->code && !ws->keep) {
+        c.U = c.work + 2 * mm_lines((size_t)c.B * ws->d.N);
+        c.ring = 1;
+    }
+    return c;
+}
+
+/* Blocks of n rows of about size rows each (at least one); n and size alone
+ * fix them. Block i of nb is [n i / nb, n (i + 1) / nb). */
+static int block_count(int n, int size)
+{
+    int nb = n / size;
+    return nb > 1 ? nb : 1;
+}
+
+/* Inside a parallel region: G and H per cluster, then C = Y W for all
+ * clusters at once over the code-space rows. */
+static void prepare_code_space(MM_R(mm_batch_ws) *ws, const layout *t, const mm_real *W, int B)
+{
+    const mm_dims *d = &ws->d;
+    const int nm = block_count(d->M, FEATURE_BLOCK), nr = block_count(t->split, ROW_BLOCK);
+
+    #pragma omp for schedule(dynamic, 1) nowait
+    for (int k = 0; k < d->K; k++) {
+        MM_R(mm_cluster) c = cluster_view(ws, k, 0, 0, B, W, B, 0);
+        MM_R(mm_code_prepare)(&c, d);
+    }
+    #pragma omp for schedule(dynamic, 1)
+    for (int i = 0; i < nm; i++) {
+        int m0, m1;
+        chunk_rows(d->M, nm, i, &m0, &m1);
+        MM_R(mm_stack_dictionaries)(W, d->K, d->M, d->N, m0, m1, ws->Ws);
+    }
+    #pragma omp for schedule(dynamic, 1)
+    for (int i = 0; i < nr; i++) {
+        int r0, r1;
+        chunk_rows(t->split, nr, i, &r0, &r1);
+        MM_R(mm_stacked_correlations)(ws->Yuse, ws->Ws, d->K, d->M, d->N, r0, r1, ws->Cs,
+                                      ws->C, cluster_stride(ws, B));
+    }
 }
 
 static double encode(MM_R(mm_batch_ws) *ws, const mm_real *W, const mm_real *b,
-                     const mm_real *Y, int B)
+                     const mm_real *Y, int B, int keep)
 {
     const mm_dims *d = &ws->d;
     ws->last_batch = B;
+    ws->keep = keep;
     arrange(ws, Y, B);
     const layout t = plan(ws, B);
     const mm_real *Yu = ws->Yuse;
@@ -267,18 +347,15 @@ static double encode(MM_R(mm_batch_ws) *ws, const mm_real *W, const mm_real *b,
     {
         #pragma omp for schedule(static)
         for (int r = 0; r < B; r++) {
+            const mm_real *y = Yu + (size_t)r * d->M;
             double s = 0;
+            #pragma omp simd reduction(+ : s)
             for (int m = 0; m < d->M; m++)
-                s += (double)Yu[(size_t)r * d->M + m] * Yu[(size_t)r * d->M + m];
+                s += (double)y[m] * y[m];
             ws->yy[r] = s;
         }
-        if (t.nc > 0) {
-            #pragma omp for schedule(static)
-            for (int k = 0; k < d->K; k++) {
-                MM_R(mm_cluster) c = cluster_view(ws, k, 0, 0, B, W, B, 0);
-                MM_R(mm_code_prepare)(&c, d);
-            }
-        }
+        if (t.nc > 0)
+            prepare_code_space(ws, &t, W, B);
         #pragma omp for schedule(dynamic, 1)
         for (int item = 0; item < t.items; item++) {
             item_place p = place(ws, &t, item, B);
@@ -304,7 +381,7 @@ double MM_R(mm_batch_encode)(MM_R(mm_batch_ws) *ws, const mm_real *W, const mm_r
                              const mm_real *Y, int B, mm_real *E, mm_real *P)
 {
     const int K = ws->d.K, N = ws->d.N;
-    double total = encode(ws, W, b, Y, B);
+    double total = encode(ws, W, b, Y, B, 0);
 
     if (!ws->rearranged) {
         if (E)
@@ -318,27 +395,60 @@ double MM_R(mm_batch_encode)(MM_R(mm_batch_ws) *ws, const mm_real *W, const mm_r
     if (P)
         restore_rows(ws, ws->P, B, K, P);
     for (int k = 0; k < K; k++)
-        restore_rows(ws, ws->X + (size_t)k * B * N, B, N, ws->Xout + (size_t)k * B * N);
+        restore_rows(ws, ws->X + k * cluster_stride(ws, B), B, N,
+                     ws->Xout + k * cluster_stride(ws, B));
     return total;
 }
 
-/* Code space: sum the chunks' dL/dG in chunk order, then the chain rule to W
- * over the complete rows. */
-static void finish_cluster(MM_R(mm_batch_ws) *ws, int k, const layout *t, const mm_real *W,
-                           int B, mm_real *dW)
+/* Code space: sum the chunks' dL/dG in chunk order and symmetrise it, since
+ * G = W^T W gives dL/dW = W (dG + dG^T). */
+static void finish_gram_gradient(MM_R(mm_batch_ws) *ws, int k, const layout *t)
 {
-    const size_t nn = (size_t)ws->d.N * ws->d.N;
-    MM_R(mm_cluster) c = cluster_view(ws, k, 0, 0, t->split, W, B, 0);
+    const int N = ws->d.N;
+    const size_t nn = (size_t)N * N;
+    mm_real *gG = ws->gG + (size_t)k * ws->max_chunks * nn;
+
     for (int j = 1; j < t->nc; j++)
         for (size_t i = 0; i < nn; i++)
-            c.gG[i] += c.gG[(size_t)j * nn + i];
-    MM_R(mm_code_finish)(&c, &ws->d, dW + (size_t)k * ws->d.M * ws->d.N);
+            gG[i] += gG[(size_t)j * nn + i];
+    for (int i = 0; i < N; i++)
+        for (int j = i; j < N; j++) {
+            mm_real s = gG[i * N + j] + gG[j * N + i];
+            gG[i * N + j] = s;
+            gG[j * N + i] = s;
+        }
+}
+
+/* Inside a parallel region: the chain rule to W over the code-space rows,
+ * dW = W (dG + dG^T) + Y^T dC, for all clusters at once. */
+static void finish_code_space(MM_R(mm_batch_ws) *ws, const layout *t, int B, mm_real *dW)
+{
+    const mm_dims *d = &ws->d;
+    const int nm = block_count(d->M, FEATURE_BLOCK), nr = block_count(t->split, ROW_BLOCK);
+
+    #pragma omp for schedule(dynamic, 1) nowait
+    for (int k = 0; k < d->K; k++)
+        finish_gram_gradient(ws, k, t);
+    #pragma omp for schedule(dynamic, 1)
+    for (int i = 0; i < nr; i++) {
+        int r0, r1;
+        chunk_rows(t->split, nr, i, &r0, &r1);
+        MM_R(mm_stack_rows)(ws->C, cluster_stride(ws, B), d->K, d->N, r0, r1, ws->Cs);
+    }
+    #pragma omp for schedule(dynamic, 1)
+    for (int i = 0; i < nm; i++) {
+        int m0, m1;
+        chunk_rows(d->M, nm, i, &m0, &m1);
+        MM_R(mm_stacked_dict_grad)(ws->Yuse, ws->Cs, ws->Ws, ws->gG,
+                                   (size_t)ws->max_chunks * d->N * d->N, d->K, d->M, d->N,
+                                   t->split, m0, m1, ws->dWs, dW);
+    }
 }
 
 double MM_R(mm_batch_forward)(MM_R(mm_batch_ws) *ws, const mm_real *W, const mm_real *b,
                               const mm_real *Y, int B)
 {
-    return encode(ws, W, b, Y, B);
+    return encode(ws, W, b, Y, B, 1);
 }
 
 void MM_R(mm_batch_backward)(MM_R(mm_batch_ws) *ws, const mm_real *W, double scale,
@@ -362,11 +472,8 @@ void MM_R(mm_batch_backward)(MM_R(mm_batch_ws) *ws, const mm_real *W, double sca
             else
                 MM_R(mm_data_backward)(&c, d, ws->mom, gE, dW + (size_t)p.k * d->M * d->N);
         }
-        if (t.nc > 0) {
-            #pragma omp for schedule(static)
-            for (int k = 0; k < d->K; k++)
-                finish_cluster(ws, k, &t, W, B, dW);
-        }
+        if (t.nc > 0)
+            finish_code_space(ws, &t, B, dW);
     }
 }
 
@@ -381,7 +488,7 @@ double MM_R(mm_batch_grad)(MM_R(mm_batch_ws) *ws, const mm_real *W, const mm_rea
 const mm_real *MM_R(mm_batch_codes)(const MM_R(mm_batch_ws) *ws, int k)
 {
     const mm_real *X = ws->rearranged ? ws->Xout : ws->X;
-    return X + (size_t)k * ws->last_batch * ws->d.N;
+    return X + k * cluster_stride(ws, ws->last_batch);
 }
 
 #if MM_REAL_BITS == 32

@@ -6,8 +6,10 @@
  * M / N times fewer flops. The price is that the energy comes from
  * y.y - 2 c.x + x^T G x, which loses a few float digits to cancellation when
  * reconstructions are good; the data-space variant is there to check it.
- * The forward keeps every layer's u (L x B x N); codes x_l = S(u_l) and
- * momenta z_l are recomputed from it in the backward pass.
+ * The forward keeps only every layer's codes x_l (L x B x N): the backward
+ * reads its threshold masks from them (x_l != 0 exactly where |u_l| > thr)
+ * and rebuilds the momentum points z_l, in hot memory, from two of them.
+ * Each layer's elementwise work is one pass.
  */
 #include <mixmate/kernels.h>
 
@@ -24,41 +26,34 @@ static inline mm_real shrink(mm_real v, mm_real thr)
     return v - (c > thr ? thr : c);
 }
 
-/* Shrink u into x, then extrapolate z = x + m (x - x_prev); one pass. */
-static void shrink_and_extrapolate(const mm_real *restrict u, mm_real *restrict x,
-                                   mm_real *restrict x_prev, mm_real *restrict z, size_t n,
-                                   mm_real thr, mm_real m)
+/* The rest of layer l after its product v = z_{l-1} H, in one pass:
+ * u = v + eta c, the codes x = S(u) and the momentum point
+ * z = x + m (x - x_prev). Of these only x is kept. */
+static void finish_layer(const mm_real *restrict v, const mm_real *restrict c,
+                         const mm_real *restrict x_prev, mm_real *restrict x,
+                         mm_real *restrict z, size_t n, mm_real eta, mm_real thr, mm_real m)
 {
     #pragma omp simd
     for (size_t i = 0; i < n; i++) {
-        mm_real xi = shrink(u[i], thr);
+        mm_real xi = shrink(v[i] + eta * c[i], thr);
         z[i] = xi + m * (xi - x_prev[i]);
-        x_prev[i] = xi;
         x[i] = xi;
     }
 }
 
-/* z_l = (1 + m_l) S(u_l) - m_l S(u_{l-1}); z_0 = 0. */
-static void momentum_point(const mm_real *U, int l, size_t n, mm_real thr, const double *mom,
-                           mm_real *restrict z)
+/* z = x + m (x - x_prev), from kept codes; x_prev NULL for x_0 = 0. */
+static void momentum_point(const mm_real *restrict x, const mm_real *restrict x_prev, mm_real m,
+                           mm_real *restrict z, size_t n)
 {
-    const mm_real *restrict u = U + (size_t)(l - 1) * n;
-    mm_real m = (mm_real)mom[l - 1];
-
-    if (l == 1) {
+    if (!x_prev) {
         #pragma omp simd
-        for (size_t i = 0; i < n; i++) {
-            mm_real x = shrink(u[i], thr);
-            z[i] = x + m * (x - 0);
-        }
+        for (size_t i = 0; i < n; i++)
+            z[i] = (1 + m) * x[i];
         return;
     }
-    const mm_real *restrict u_prev = u - n;
     #pragma omp simd
-    for (size_t i = 0; i < n; i++) {
-        mm_real x = shrink(u[i], thr);
-        z[i] = x + m * (x - shrink(u_prev[i], thr));
-    }
+    for (size_t i = 0; i < n; i++)
+        z[i] = x[i] + m * (x[i] - x_prev[i]);
 }
 
 void MM_R(mm_code_prepare)(MM_R(mm_cluster) *c, const mm_dims *d)
@@ -73,29 +68,35 @@ void MM_R(mm_code_prepare)(MM_R(mm_cluster) *c, const mm_dims *d)
             c->H[i * N + j] = (i == j) - eta * c->G[i * N + j];
 }
 
+/* The codes of layer l of a chunk: x_1..x_{L-1} in the activation store
+ * (or, with no backward pass to follow, in turn in its two slots), x_L in X. */
+static mm_real *layer_codes(const MM_R(mm_cluster) *c, const mm_dims *d, int l)
+{
+    if (l == d->L)
+        return c->X;
+    if (c->ring)
+        return c->U + (size_t)((l - 1) % 2) * mm_lines((size_t)c->B * d->N);
+    return c->U + (size_t)(l - 1) * c->B * d->N;
+}
+
 void MM_R(mm_code_forward)(MM_R(mm_cluster) *c, const mm_dims *d, const double *mom)
 {
-    const int B = c->B, M = d->M, N = d->N;
+    const int B = c->B, N = d->N;
     const size_t bn = (size_t)B * N;
     const mm_real eta = (mm_real)d->eta, thr = (mm_real)(d->lambda * d->eta);
-    mm_real *z = c->work, *x_prev = c->work + bn, *xg = c->work + 2 * bn;
+    mm_real *v = c->work, *z = c->work + mm_lines(bn), *xg = c->work;
 
-    /* Correlations C = Y W of this block's rows. */
-    mm_gemm(0, 0, B, N, M, 1, c->Y, M, c->W, N, 0, c->C, N);
+    /* C already holds Y W (stacked.c). Layer 1 starts from z_0 = x_0 = 0,
+     * so u_1 = eta C. */
+    memset(v, 0, bn * sizeof *v);
+    finish_layer(v, c->C, v, layer_codes(c, d, 1), z, bn, eta, thr, (mm_real)mom[0]);
 
-    /* Layer 1 starts from z = 0, so u_1 = eta C. */
-    memset(x_prev, 0, bn * sizeof *x_prev);
-    for (size_t i = 0; i < bn; i++)
-        c->U[i] = eta * c->C[i];
-    shrink_and_extrapolate(c->U, c->X, x_prev, z, bn, thr, (mm_real)mom[0]);
-
-    /* Layers 2..L: u_l = eta C + z_{l-1} H. */
+    /* Layers 2..L: u_l = z_{l-1} H + eta C. Only the codes are kept: the
+     * backward pass reads its masks and momentum points from them. */
     for (int l = 2; l <= d->L; l++) {
-        mm_real *u = c->U + (size_t)(l - 1) * bn;
-        for (size_t i = 0; i < bn; i++)
-            u[i] = eta * c->C[i];
-        mm_gemm(0, 0, B, N, N, 1, z, N, c->H, N, 1, u, N);
-        shrink_and_extrapolate(u, c->X, x_prev, z, bn, thr, (mm_real)mom[l - 1]);
+        mm_gemm(0, 0, B, N, N, 1, z, N, c->H, N, 0, v, N);
+        finish_layer(v, c->C, layer_codes(c, d, l - 1), layer_codes(c, d, l), z, bn, eta, thr,
+                     (mm_real)mom[l - 1]);
     }
 
     /* Energy y.y - 2 c.x + x^T G x + lambda |x|_1, per sample. */
@@ -104,6 +105,7 @@ void MM_R(mm_code_forward)(MM_R(mm_cluster) *c, const mm_dims *d, const double *
         const mm_real *x = c->X + (size_t)b * N;
         const mm_real *cb = c->C + (size_t)b * N, *g = xg + (size_t)b * N;
         double quad = 0, l1 = 0;
+        #pragma omp simd reduction(+ : quad, l1)
         for (int n = 0; n < N; n++) {
             quad += (double)x[n] * (g[n] - 2 * cb[n]);
             l1 += fabs((double)x[n]);
@@ -113,27 +115,49 @@ void MM_R(mm_code_forward)(MM_R(mm_cluster) *c, const mm_dims *d, const double *
 }
 
 /* Gradient of the energies at the final codes: writes dL/dx into gx and the
- * energy's shares of dL/dC (over C) and dL/dG (over G, read before). */
+ * energy's shares of dL/dC (over C) and dL/dG (over G, read before). Uses
+ * two B x N scratch blocks. */
 static void energy_backward(MM_R(mm_cluster) *c, const mm_dims *d, const mm_real *gE,
-                            mm_real *gx, mm_real *gG)
+                            mm_real *gx, mm_real *xg, mm_real *xs, mm_real *gG)
 {
     const int B = c->B, N = d->N;
-    mm_real *xg = c->work + 2 * (size_t)B * N, *xs = c->work + 3 * (size_t)B * N;
+    const mm_real lambda = (mm_real)d->lambda;
 
     /* dE/dx = 2 (G x - c) + lambda sign(x); dE/dc = -2 x; dE/dG = x x^T. */
     mm_gemm(0, 0, B, N, N, 1, c->X, N, c->G, N, 0, xg, N);
     for (int b = 0; b < B; b++) {
-        mm_real ge = gE[(size_t)b * c->estride];
+        const size_t o = (size_t)b * N;
+        const mm_real ge = gE[(size_t)b * c->estride];
+        mm_real *restrict gxb = gx + o, *restrict cb = c->C + o, *restrict xsb = xs + o;
+        const mm_real *restrict xb = c->X + o, *restrict xgb = xg + o;
+        #pragma omp simd
         for (int n = 0; n < N; n++) {
-            size_t i = (size_t)b * N + n;
-            mm_real x = c->X[i];
+            mm_real x = xb[n];
             mm_real sgn = (mm_real)((x > 0) - (x < 0));
-            gx[i] = ge * (2 * (xg[i] - c->C[i]) + (mm_real)d->lambda * sgn);
-            c->C[i] = -2 * ge * x;
-            xs[i] = ge * x;
+            gxb[n] = ge * (2 * (xgb[n] - cb[n]) + lambda * sgn);
+            cb[n] = -2 * ge * x;
+            xsb[n] = ge * x;
         }
     }
     mm_gemm(1, 0, N, N, B, 1, c->X, N, xs, N, 0, gG, N);
+}
+
+/* Back through the threshold of layer l, in one pass: with g = dL/dx_l, gu =
+ * g where x_l != 0 (|u_l| > thr), and its eta gu added to dL/dC. The codes
+ * x_l feed z_l = (1 + m_l) x_l - m_l x_{l-1} and z_{l+1}, so
+ * g = (1 + m_l) gz_l - m_{l+1} gz_{l+1}: the two last products, no running
+ * dL/dx to store. */
+static void threshold_backward(const mm_real *restrict x, const mm_real *restrict gz,
+                               const mm_real *restrict gz_next, mm_real *restrict gu,
+                               mm_real *restrict gc, size_t n, mm_real eta, mm_real m,
+                               mm_real m_next)
+{
+    #pragma omp simd
+    for (size_t i = 0; i < n; i++) {
+        mm_real g = (1 + m) * gz[i] - m_next * gz_next[i];
+        gu[i] = x[i] != 0 ? g : 0;
+        gc[i] += eta * gu[i];
+    }
 }
 
 void MM_R(mm_code_backward)(MM_R(mm_cluster) *c, const mm_dims *d, const double *mom,
@@ -141,51 +165,31 @@ void MM_R(mm_code_backward)(MM_R(mm_cluster) *c, const mm_dims *d, const double 
 {
     const int B = c->B, N = d->N, L = d->L;
     const size_t bn = (size_t)B * N;
-    const mm_real eta = (mm_real)d->eta, thr = (mm_real)(d->lambda * d->eta);
-    mm_real *gx = c->work, *gz = c->work + bn, *gu = c->work + 2 * bn, *z = c->work + 3 * bn;
-    mm_real *gG = c->gG;
+    const mm_real eta = (mm_real)d->eta;
+    const size_t s = mm_lines(bn);
+    mm_real *gz[2] = {c->work, c->work + s}, *gx = c->work + 2 * s, *gu = c->work + 3 * s;
+    mm_real *z = gx; /* dL/dx_L is read once, at layer L, before the first z */
 
-    /* Energy at the final codes; gz_L = 0 since z_L feeds nothing. */
-    energy_backward(c, d, gE, gx, gG);
-    memset(gz, 0, bn * sizeof *gz);
+    /* Energy at the final codes. z_L feeds nothing, so gz_L = 0 and dL/dx_L
+     * is the energy's share alone. */
+    energy_backward(c, d, gE, gx, gz[0], gz[1], c->gG);
+    memset(gz[0], 0, bn * sizeof *gz[0]);
 
-    /* Walk the layers back: x_l feeds z_l and z_{l+1}; u_l feeds x_l. The
-     * running sum of eta gu is dL/dC's layer share; -eta sum z^T gu is dL/dG's. */
+    /* Walk the layers back: u_l = eta C + z_{l-1} H gives gz_{l-1} = gu H
+     * (H symmetric), dL/dG -= eta z_{l-1}^T gu, and eta gu to dL/dC. */
     for (int l = L; l >= 1; l--) {
-        const mm_real *u = c->U + (size_t)(l - 1) * bn;
-        mm_real m = (mm_real)mom[l - 1];
-
-        /* gx_l += (1 + m_l) gz_l; gz_l's other part flows to x_{l-1}. */
-        mm_real *restrict gc = c->C;
-        #pragma omp simd
-        for (size_t i = 0; i < bn; i++) {
-            mm_real g = gx[i] + (1 + m) * gz[i];
-            gu[i] = (u[i] > thr || u[i] < -thr) ? g : 0;
-            gx[i] = -m * gz[i];
-            gc[i] += eta * gu[i];
-        }
+        mm_real *cur = gz[(L - l) % 2], *next = gz[(L - l + 1) % 2];
+        const mm_real *x = layer_codes(c, d, l);
+        if (l == L)
+            threshold_backward(x, gx, cur, gu, c->C, bn, eta, 0, 0);
+        else
+            threshold_backward(x, cur, next, gu, c->C, bn, eta, (mm_real)mom[l - 1],
+                               (mm_real)mom[l]);
         if (l == 1)
             break;
-
-        /* u_l = eta C + z_{l-1} H: gz_{l-1} = gu H (H symmetric), dH += z^T gu. */
-        momentum_point(c->U, l - 1, bn, thr, mom, z);
-        mm_gemm(1, 0, N, N, B, -eta, z, N, gu, N, 1, gG, N);
-        mm_gemm(0, 0, B, N, N, 1, gu, N, c->H, N, 0, gz, N);
+        momentum_point(layer_codes(c, d, l - 1), l > 2 ? layer_codes(c, d, l - 2) : NULL,
+                       (mm_real)mom[l - 2], z, bn);
+        mm_gemm(1, 0, N, N, B, -eta, z, N, gu, N, 1, c->gG, N);
+        mm_gemm(0, 0, B, N, N, 1, gu, N, c->H, N, 0, next, N);
     }
-}
-
-void MM_R(mm_code_finish)(MM_R(mm_cluster) *c, const mm_dims *d, mm_real *dW)
-{
-    const int B = c->B, M = d->M, N = d->N;
-    mm_real *gG = c->gG;
-
-    /* Chain rule to W: G = W^T W gives W (gG + gG^T); C = Y W gives Y^T gC. */
-    for (int i = 0; i < N; i++)
-        for (int j = i; j < N; j++) {
-            mm_real s = gG[i * N + j] + gG[j * N + i];
-            gG[i * N + j] = s;
-            gG[j * N + i] = s;
-        }
-    mm_gemm(0, 0, M, N, N, 1, c->W, N, gG, N, 1, dW, N);
-    mm_gemm(1, 0, M, N, B, 1, c->Y, M, c->C, N, 1, dW, N);
 }

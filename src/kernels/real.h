@@ -40,6 +40,15 @@ static inline void mm_gram(int m, int n, const mm_real *A, mm_real *G)
             G[i * n + j] = G[j * n + i];
 }
 
+/* Arrays that vector loops stream through start on a 64-byte cache line, so
+ * the blocks inside them span whole lines: count rounded up to 16 floats or
+ * 8 doubles. */
+static inline size_t mm_lines(size_t count)
+{
+    const size_t line = 64 / sizeof(mm_real);
+    return (count + line - 1) / line * line;
+}
+
 /* One cluster's view of a block of B rows of the batch (all of it, or one
  * chunk when threads share a cluster's rows). */
 typedef struct {
@@ -51,25 +60,48 @@ typedef struct {
     mm_real *H;       /* N x N: I - eta G (code space; shared by the chunks) */
     mm_real *gG;      /* N x N: this chunk's share of dL/dG (code space) */
     mm_real *C;       /* B x N: Y W, later its gradient */
-    mm_real *U;       /* L x B x N: pre-threshold values of every layer */
+    mm_real *U;       /* L x B x N: every layer's activations kept for the backward
+                         pass: u_l (data space) or the codes x_1..x_{L-1} (code space) */
+    int ring;         /* code space, no backward pass: U holds only two layers, in turn */
     mm_real *X;       /* B x N: final codes */
-    mm_real *work;    /* per-thread scratch: 4 B N, plus 2 B M in data space */
+    mm_real *work;    /* per-thread scratch: 4 blocks of mm_lines(B N), then 2 B M
+                         in data space */
     const double *yy; /* B: squared norms of the rows of Y */
     mm_real *E;       /* energies, element b at E[b * estride] */
     int estride;
     int B;
 } MM_R(mm_cluster);
 
-/* Code space: prepare G and H once per cluster, run forward and backward per
- * chunk, then finish once per cluster with the chunks' dL/dG summed in gG. */
+/* Code space: prepare G and H once per cluster and C for all clusters at
+ * once (stacked.c), then run forward and backward per chunk; the chain rule
+ * to W runs for all clusters at once on the chunks' dL/dG summed and
+ * symmetrised. */
 void MM_R(mm_code_prepare)(MM_R(mm_cluster) *c, const mm_dims *d);
 void MM_R(mm_code_forward)(MM_R(mm_cluster) *c, const mm_dims *d, const double *mom);
 void MM_R(mm_code_backward)(MM_R(mm_cluster) *c, const mm_dims *d, const double *mom,
                             const mm_real *gE);
-void MM_R(mm_code_finish)(MM_R(mm_cluster) *c, const mm_dims *d, mm_real *dW);
 void MM_R(mm_data_forward)(MM_R(mm_cluster) *c, const mm_dims *d, const double *mom);
 void MM_R(mm_data_backward)(MM_R(mm_cluster) *c, const mm_dims *d, const double *mom,
                             const mm_real *gE, mm_real *dW);
+
+/* All clusters at once, on the dictionaries stacked as one M x K N matrix Ws
+ * and the batch's correlations as one B x K N matrix Cs (see stacked.c).
+ * Stack rows m0..m1 of every W_k into Ws. */
+void MM_R(mm_stack_dictionaries)(const mm_real *W, int K, int M, int N, int m0, int m1,
+                                 mm_real *Ws);
+/* Rows r0..r1 of C = Y W for all clusters into Cs, and copied to the
+ * per-cluster B x N blocks C_k at C + k cstride. */
+void MM_R(mm_stacked_correlations)(const mm_real *Y, const mm_real *Ws, int K, int M, int N,
+                                   int r0, int r1, mm_real *Cs, mm_real *C, size_t cstride);
+/* Rows r0..r1 of the per-cluster blocks C_k (at C + k cstride) into Cs. */
+void MM_R(mm_stack_rows)(const mm_real *C, size_t cstride, int K, int N, int r0, int r1,
+                         mm_real *Cs);
+/* Features m0..m1 of dW_k += Y^T dC_k + W_k gG_k for every k, over the first
+ * rows of Y and Cs; gG_k (symmetric) at gG + k gstride; dWs is M x K N
+ * scratch. */
+void MM_R(mm_stacked_dict_grad)(const mm_real *Y, const mm_real *Cs, const mm_real *Ws,
+                                const mm_real *gG, size_t gstride, int K, int M, int N, int rows,
+                                int m0, int m1, mm_real *dWs, mm_real *dW);
 
 /* Softmax attention over clusters; see attention.c. */
 double MM_R(mm_attention_forward)(const mm_real *E, const mm_real *b, int B, int K, mm_real *P,

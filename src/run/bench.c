@@ -4,8 +4,12 @@
  * training step and the inference pass of a given model shape on generated
  * data. Achieved GFLOP/s count only the matrix products of the code-space
  * algorithm (mm_step_flops), so their ratio to the SGEMM rate says how close
- * the step runs to what this BLAS can do on these cores.
+ * the step runs to what this BLAS can do on these cores. Both rates are the
+ * best of several repeats (SGEMM 3 products, the step 5 blocks of steps), so
+ * that on a shared machine the ratio compares undisturbed runs; the step's
+ * mean over all timed steps is printed beside it.
  */
+#define _DEFAULT_SOURCE /* getloadavg */
 #include "run/run.h"
 
 #include <mixmate/util.h>
@@ -54,11 +58,27 @@ static double sgemm_rate(int n)
     return rate;
 }
 
+#define STEP_BLOCKS 5 /* blocks of timed steps; the fastest one gives the rate */
+
 typedef struct {
-    double seconds;   /* per step, max over ranks */
-    double compute, allreduce, update;
-    double gflops;    /* all ranks */
+    double seconds;   /* per step in the fastest block, max over ranks */
+    double mean;      /* per step over all timed steps, max over ranks */
+    double compute, allreduce, update; /* per step over all timed steps */
+    double gflops;    /* all ranks, fastest block */
 } step_timing;
+
+/* Seconds of n steps, the slowest rank's. */
+static double time_block(mm_stepper *s, mm_model *m, const float *Y, int local, int batch,
+                         int n)
+{
+    mm_par_barrier();
+    double t0 = mm_now();
+    for (int i = 0; i < n; i++)
+        mm_stepper_step(s, m, Y, local, batch);
+    double t = mm_now() - t0;
+    mm_par_max_double(&t, 1);
+    return t;
+}
 
 static step_timing time_steps(const mm_bench_config *c, mm_model *m, const float *Y, int local)
 {
@@ -69,18 +89,27 @@ static step_timing time_steps(const mm_bench_config *c, mm_model *m, const float
     for (int i = 0; i < 2; i++)
         mm_stepper_step(&s, m, Y, local, c->batch);
     s.compute_s = s.allreduce_s = s.update_s = 0;
-    mm_par_barrier();
-    double t0 = mm_now();
-    for (int i = 0; i < c->steps; i++)
-        mm_stepper_step(&s, m, Y, local, c->batch);
-    double t[4] = {mm_now() - t0, s.compute_s, s.allreduce_s, s.update_s};
-    mm_par_max_double(t, 4);
 
-    double flops = mm_step_flops(&m->d, local, c->kernel) * c->steps;
+    /* The steps in blocks; the fastest block's time per step is the rate. */
+    double best = 1e30, total = 0;
+    int done = 0;
+    for (int b = 0; b < STEP_BLOCKS; b++) {
+        int n = (int)((long)c->steps * (b + 1) / STEP_BLOCKS) - done;
+        if (n <= 0)
+            continue;
+        double t = time_block(&s, m, Y, local, c->batch, n);
+        best = t / n < best ? t / n : best;
+        total += t;
+        done += n;
+    }
+    double t[3] = {s.compute_s, s.allreduce_s, s.update_s};
+    mm_par_max_double(t, 3);
+
+    double flops = mm_step_flops(&m->d, local, c->kernel);
     mm_par_sum_double(&flops, 1);
     mm_stepper_free(&s);
-    return (step_timing){t[0] / c->steps, t[1] / c->steps, t[2] / c->steps, t[3] / c->steps,
-                         flops / t[0] / 1e9};
+    return (step_timing){best, total / c->steps, t[0] / c->steps, t[1] / c->steps,
+                         t[2] / c->steps, flops / best / 1e9};
 }
 
 /* Encode infer_rows rows per rank; returns {seconds, GFLOP/s} over all ranks. */
@@ -107,54 +136,76 @@ static void time_inference(const mm_bench_config *c, const mm_model *m, double *
     free(Y);
 }
 
+/* Everything one run measures, all ranks' figures combined. */
+typedef struct {
+    double sgemm;             /* GFLOP/s */
+    step_timing step;
+    double infer_s, infer_gflops;
+    double mem_min, mem_max;  /* MiB */
+    int r_min, r_max;
+    double load[2];           /* 1-minute load average at the start and the end */
+} bench_result;
+
+static void report(const mm_bench_config *c, const bench_result *r)
+{
+    const int P = mm_nranks(), threads = omp_get_max_threads();
+    const step_timing *st = &r->step;
+    double rate = c->batch / st->seconds, irate = (double)c->infer_rows * P / r->infer_s;
+
+    mm_log0("  SGEMM %d^3, all ranks at once   %8.1f GFLOP/s", c->sgemm_n, r->sgemm);
+    mm_log0("  training step  %8.2f ms   %8.1f GFLOP/s  %.2f of SGEMM  %10.0f samples/s",
+            1e3 * st->seconds, st->gflops, st->gflops / r->sgemm, rate);
+    mm_log0("    per step     mean %.2f ms: compute %.2f ms  allreduce %.2f ms  optimiser %.2f ms"
+            "  (max over ranks)", 1e3 * st->mean, 1e3 * st->compute, 1e3 * st->allreduce,
+            1e3 * st->update);
+    mm_log0("  inference      %8.2f s    %8.1f GFLOP/s  %.2f of SGEMM  %10.0f samples/s",
+            r->infer_s, r->infer_gflops, r->infer_gflops / r->sgemm, irate);
+    mm_log0("  peak memory    %.1f MiB (rank %d) to %.1f MiB (rank %d) per rank, before the SGEMM",
+            r->mem_min, r->r_min, r->mem_max, r->r_max);
+    mm_log0("  load average   %.2f at the start, %.2f at the end (%d cores in use)", r->load[0],
+            r->load[1], P * threads);
+    mm_log0("{\"ranks\": %d, \"threads\": %d, \"K\": %d, \"M\": %d, \"N\": %d, \"L\": %d, "
+            "\"batch\": %d, \"sgemm_gflops\": %.3f, \"step_ms\": %.4f, \"step_gflops\": %.3f, "
+            "\"step_fraction_of_sgemm\": %.4f, \"train_samples_per_s\": %.1f, "
+            "\"compute_ms\": %.4f, \"allreduce_ms\": %.4f, \"optimiser_ms\": %.4f, "
+            "\"step_ms_mean\": %.4f, \"infer_samples_per_s\": %.1f, \"infer_gflops\": %.3f, "
+            "\"peak_rss_mib_max\": %.2f, \"load_start\": %.2f, \"load_end\": %.2f}",
+            P, threads, c->d.K, c->d.M, c->d.N, c->d.L, c->batch, r->sgemm, 1e3 * st->seconds,
+            st->gflops, st->gflops / r->sgemm, rate, 1e3 * st->compute, 1e3 * st->allreduce,
+            1e3 * st->update, 1e3 * st->mean, irate, r->infer_gflops, r->mem_max, r->load[0],
+            r->load[1]);
+}
+
 mm_status mm_bench(const mm_bench_config *c)
 {
     const int P = mm_nranks(), threads = omp_get_max_threads();
     int64_t lo, hi;
     mm_block_range(c->batch, mm_rank(), P, &lo, &hi);
     const int local = (int)(hi - lo);
+    bench_result r;
+    double load[3];
 
     mm_log0("mixmate %s (%s) bench: K %d  M %d  N %d  L %d  batch %d  kernel %s  "
             "%d ranks x %d threads", MM_VERSION, MM_GIT_REVISION, c->d.K, c->d.M, c->d.N, c->d.L,
             c->batch, c->kernel == MM_KERNEL_CODE ? "code" : "data", P, threads);
+    getloadavg(load, 3);
+    r.load[0] = load[0];
 
-    /* The machine's rate first, then the model's step and inference. */
-    double sgemm = sgemm_rate(c->sgemm_n);
-    mm_log0("  SGEMM %d^3, all ranks at once   %8.1f GFLOP/s", c->sgemm_n, sgemm);
-
+    /* The model's step and inference and their memory peak, then the
+     * machine's rate, whose large matrices would otherwise be the peak. */
     mm_model m;
     mm_model_alloc(&m, &c->d);
     mm_init_model(&(mm_train_config){.seed = c->seed, .init = MM_INIT_RANDOM}, NULL, &m);
     float *Y = random_rows(local > 0 ? local : 1, c->d.M, c->seed);
-    step_timing st = time_steps(c, &m, Y, local);
-    double rate = c->batch / st.seconds;
-    mm_log0("  training step  %8.2f ms   %8.1f GFLOP/s  %.2f of SGEMM  %10.0f samples/s",
-            1e3 * st.seconds, st.gflops, st.gflops / sgemm, rate);
-    mm_log0("    per step     compute %.2f ms  allreduce %.2f ms  optimiser %.2f ms  "
-            "(max over ranks)", 1e3 * st.compute, 1e3 * st.allreduce, 1e3 * st.update);
+    r.step = time_steps(c, &m, Y, local);
+    time_inference(c, &m, &r.infer_s, &r.infer_gflops);
+    mm_par_minmax_loc((double)mm_peak_rss_bytes() / (1 << 20), &r.mem_min, &r.r_min, &r.mem_max,
+                      &r.r_max);
+    r.sgemm = sgemm_rate(c->sgemm_n);
+    getloadavg(load, 3);
+    r.load[1] = load[0];
 
-    double isecs, igflops;
-    time_inference(c, &m, &isecs, &igflops);
-    double irate = (double)c->infer_rows * P / isecs;
-    mm_log0("  inference      %8.2f s    %8.1f GFLOP/s  %.2f of SGEMM  %10.0f samples/s",
-            isecs, igflops, igflops / sgemm, irate);
-
-    /* Memory: the largest and smallest resident peak among the ranks. */
-    double mem_min, mem_max;
-    int r_min, r_max;
-    mm_par_minmax_loc((double)mm_peak_rss_bytes() / (1 << 20), &mem_min, &r_min, &mem_max,
-                      &r_max);
-    mm_log0("  peak memory    %.1f MiB (rank %d) to %.1f MiB (rank %d) per rank", mem_min, r_min,
-            mem_max, r_max);
-    mm_log0("{\"ranks\": %d, \"threads\": %d, \"K\": %d, \"M\": %d, \"N\": %d, \"L\": %d, "
-            "\"batch\": %d, \"sgemm_gflops\": %.3f, \"step_ms\": %.4f, \"step_gflops\": %.3f, "
-            "\"step_fraction_of_sgemm\": %.4f, \"train_samples_per_s\": %.1f, "
-            "\"compute_ms\": %.4f, \"allreduce_ms\": %.4f, \"optimiser_ms\": %.4f, "
-            "\"infer_samples_per_s\": %.1f, \"infer_gflops\": %.3f, \"peak_rss_mib_max\": %.2f}",
-            P, threads, c->d.K, c->d.M, c->d.N, c->d.L, c->batch, sgemm, 1e3 * st.seconds,
-            st.gflops, st.gflops / sgemm, rate, 1e3 * st.compute, 1e3 * st.allreduce,
-            1e3 * st.update, irate, igflops, mem_max);
-
+    report(c, &r);
     free(Y);
     mm_model_free(&m);
     return MM_OK;

@@ -6,8 +6,10 @@
 
 #include <mpi.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 static char g_message[1024];
 static mm_status g_code = MM_OK;
@@ -72,4 +74,26 @@ void *mm_calloc(size_t count, size_t size, const char *what)
     if (!p)
         out_of_memory(count * size, what);
     return p;
+}
+
+void *mm_calloc_aligned(size_t count, size_t size, const char *what)
+{
+    /* calloc leaves fresh pages untouched (they cost no memory until used);
+     * the line before the aligned block keeps calloc's pointer for the free. */
+    size_t bytes = (count ? count : 1) * (size ? size : 1);
+    char *raw = calloc(bytes + 64, 1);
+    if (!raw)
+        out_of_memory(bytes, what);
+    char *p = raw + 64 - (uintptr_t)raw % 64;
+    memcpy(p - sizeof raw, &raw, sizeof raw);
+    return p;
+}
+
+void mm_free_aligned(void *p)
+{
+    char *raw;
+    if (!p)
+        return;
+    memcpy(&raw, (char *)p - sizeof raw, sizeof raw);
+    free(raw);
 }
