@@ -80,11 +80,17 @@ mm_s=$(median "$work/mm.s")
 ref_acc=$(grep -h '^epoch' "$work"/ref*.log | tail -1 \
     | awk '{ for (i = 1; i < NF; i++) if ($i == "ACC") print $(i + 1) }')
 mm_acc=$(tail -1 "$work/mm$rounds/metrics.jsonl" | sed 's/.*"acc": \([0-9.]*\).*/\1/')
+ref_loss=$(grep -h '^epoch' "$work"/ref*.log | tail -1 \
+    | awk '{ for (i = 1; i < NF; i++) if ($i == "eval_loss") print $(i + 1) }')
+mm_loss=$(tail -1 "$work/mm$rounds/metrics.jsonl" \
+    | sed 's/.*"eval_loss": \([0-9.e+-]*\).*/\1/')
 
 printf '\n%-28s %12s %12s\n' "$(basename "$data"), $epochs epochs" reference mixmate
 printf '%-28s %12.2f %12.2f\n' "seconds per training epoch" "$ref_s" "$mm_s"
 printf '%-28s %12s %12.1fx\n' "speedup (median/median)" "" "$(awk "BEGIN { print $ref_s / $mm_s }")"
 printf '%-28s %12.4f %12.4f\n' "ACC after last epoch" "$ref_acc" "$mm_acc"
+[ -n "$ref_loss" ] && printf '%-28s %12.6f %12.6f\n' "loss over all samples" "$ref_loss" \
+    "$mm_loss"
 printf '(%s cores; mixmate %s ranks x %s threads; %s rounds alternated; seed %s%s%s)\n' \
     "$cores" "$np" "$threads" "$rounds" "$seed" "$([ "$same_start" = 1 ] && echo ', same start')" \
     "$([ "$flush" = 1 ] && echo ', reference flushes subnormals')"

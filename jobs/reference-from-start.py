@@ -9,7 +9,8 @@ leaving only the order of the training batches.
         --init run/model.h5 --epochs 2 --seed 0 --threads 2
 
 Prints one line per epoch in the reference's own format ("epoch N train_s S ...
-ACC A ..."), so the same parsing serves both drivers.
+ACC A ... eval_loss L", L the loss over all samples divided by M, as
+mixmate's eval_loss), so the same parsing serves both drivers.
 """
 import argparse
 import importlib.util
@@ -58,7 +59,7 @@ def main():
     b = torch.zeros(K)
     opt = torch.optim.Adam([W, b], lr=float(attrs["lr"]))
     ev = ref.evaluate(X, labels, W, b, cfg)
-    print(f"epoch 0 train_s 0.0 ACC {ev['acc']:.4f}", flush=True)
+    print(f"epoch 0 train_s 0.0 ACC {ev['acc']:.4f} eval_loss {ev['eval_loss']:.6f}", flush=True)
     B = cfg.batch_size
     for epoch in range(1, args.epochs + 1):
         t0 = time.perf_counter()
@@ -72,7 +73,8 @@ def main():
             ref.normalize_columns_(W)
         train_s = time.perf_counter() - t0
         ev = ref.evaluate(X, labels, W, b, cfg)
-        print(f"epoch {epoch} train_s {train_s:.3f} ACC {ev['acc']:.4f}", flush=True)
+        print(f"epoch {epoch} train_s {train_s:.3f} ACC {ev['acc']:.4f} "
+              f"eval_loss {ev['eval_loss']:.6f}", flush=True)
 
 
 if __name__ == "__main__":
