@@ -87,7 +87,8 @@ mm_loss=$(tail -1 "$work/mm$rounds/metrics.jsonl" \
 
 printf '\n%-28s %12s %12s\n' "$(basename "$data"), $epochs epochs" reference mixmate
 printf '%-28s %12.2f %12.2f\n' "seconds per training epoch" "$ref_s" "$mm_s"
-printf '%-28s %12s %12.1fx\n' "speedup (median/median)" "" "$(awk "BEGIN { print $ref_s / $mm_s }")"
+printf '%-28s %12s %12.1fx\n' "speedup (median/median)" "" \
+    "$(awk "BEGIN { print $ref_s / $mm_s }")"
 printf '%-28s %12.4f %12.4f\n' "ACC after last epoch" "$ref_acc" "$mm_acc"
 [ -n "$ref_loss" ] && printf '%-28s %12.6f %12.6f\n' "loss over all samples" "$ref_loss" \
     "$mm_loss"

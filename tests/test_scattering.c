@@ -223,7 +223,8 @@ static void check_filter(const mm_scattering *s, int k, double sigma, double the
     double diff = 0, scale = 0;
     for (int r = 0; r < Hp; r++)
         for (int q = 0; q < Wp; q++) {
-            double complex herm = (g[r * Wp + q] + conj(g[(Hp - r) % Hp * Wp + (Wp - q) % Wp])) / 2;
+            double complex mirror = conj(g[(Hp - r) % Hp * Wp + (Wp - q) % Wp]);
+            double complex herm = (g[r * Wp + q] + mirror) / 2;
             diff = fmax(diff, cabs(f[r * Wp + q] - herm));
             scale = fmax(scale, cabs(herm));
         }

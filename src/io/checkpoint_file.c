@@ -25,7 +25,8 @@ static mm_status put_checked(hid_t f, const char *name, int rank, const hsize_t 
     H5Pset_fletcher32(dcpl);
     hid_t space = H5Screate_simple(rank, dims, NULL);
     hid_t set = H5Dcreate2(f, name, H5T_NATIVE_FLOAT, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
-    herr_t rc = set < 0 ? -1 : H5Dwrite(set, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, data);
+    herr_t rc = set < 0 ? -1
+                        : H5Dwrite(set, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, data);
     if (set >= 0)
         H5Dclose(set);
     H5Sclose(space);

@@ -14,7 +14,8 @@
 mm synth --out data.h5 --samples 30000 --seed 5 > /dev/null || fail "synth"
 ARGS=(train --data data.h5 --clusters 5 --atoms 5 --layers 30 --batch 128 --epochs 40 --seed 8)
 
-mm "${ARGS[@]}" --out reference > reference.log 2>&1 || { cat reference.log; fail "reference run"; }
+mm "${ARGS[@]}" --out reference > reference.log 2>&1 \
+    || { cat reference.log; fail "reference run"; }
 same_model() { # dir
     h5diff reference/model.h5 "$1/model.h5" /dictionaries /dictionaries \
         || fail "$1: the model differs from the uninterrupted run's"

@@ -13,7 +13,8 @@ pass "synth output independent of the rank count"
 
 for np in 1 2 4; do
     mm -n $np train --data one.h5 --clusters 5 --atoms 5 --lambda 0.05 --step 0.1 --lr 0.01 \
-        --batch 100 --epochs 4 --seed 4 --out run$np > log$np 2>&1 || { cat log$np; fail "np $np"; }
+        --batch 100 --epochs 4 --seed 4 --out run$np > log$np 2>&1 \
+        || { cat log$np; fail "np $np"; }
     grep -o "steps/epoch [0-9]*" log$np > steps$np
 done
 cmp -s steps1 steps2 && cmp -s steps1 steps4 || fail "steps per epoch differ: $(cat steps*)"
