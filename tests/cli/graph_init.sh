@@ -110,3 +110,18 @@ grep -q "features: scattering then principal components, 12 values per sample" s
 h5dump -a /init_features scat/model.h5 | grep -q '"scattering"' || fail "model.h5 init_features"
 h5dump -a /image_width scat/model.h5 | grep -q "(0): 8" || fail "model.h5 image_width"
 pass "scattering features of 8x8 images start a spectral run and are recorded"
+
+# Rows declared to be images start from SSC on their scattering coefficients,
+# unless the command line chooses the start.
+mm train --data images.h5 --clusters 3 --atoms 4 --epochs 0 --image-shape 8x8 --out imgdef \
+    > imgdef.log 2>&1 || { cat imgdef.log; fail "train with --image-shape alone"; }
+grep -q "init      ssc on 5000 samples" imgdef.log \
+    && grep -q "features  scattering of 8x8 images" imgdef.log \
+    || { cat imgdef.log; fail "--image-shape alone does not start from SSC on scattering"; }
+h5dump -a /init imgdef/model.h5 | grep -q '"ssc"' || fail "model.h5 init of the image start"
+mm train --data images.h5 --clusters 3 --atoms 4 --epochs 0 --image-shape 8x8 --init kmeans \
+    --out imgkm > imgkm.log 2>&1 || { cat imgkm.log; fail "train with --init kmeans"; }
+grep -q "init      kmeans on 2000 samples" imgkm.log \
+    && ! grep -q "features  scattering" imgkm.log \
+    || { cat imgkm.log; fail "--init kmeans with --image-shape did not start from k-means"; }
+pass "--image-shape alone starts from SSC on scattering coefficients; --init overrides it"
