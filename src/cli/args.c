@@ -78,12 +78,10 @@ static mm_arg *find(mm_arg *table, const char *name)
     return NULL;
 }
 
-int mm_args_seen(const mm_arg *table, const char *name)
+int mm_args_seen(mm_arg *table, const char *name)
 {
-    for (; table->name; table++)
-        if (strcmp(table->name, name) == 0)
-            return table->seen;
-    return 0;
+    const mm_arg *a = find(table, name);
+    return a && a->seen;
 }
 
 mm_status mm_args_parse(mm_arg *table, int argc, char **argv, int first,

@@ -38,7 +38,7 @@ void mm_args_help(const char *usage, const char *summary, const mm_arg *table);
 mm_status mm_args_shape(const char *flag, const char *text, int allow_plain, int *h, int *w);
 
 /* 1 when the last parse saw the flag called name on the command line. */
-int mm_args_seen(const mm_arg *table, const char *name);
+int mm_args_seen(mm_arg *table, const char *name);
 
 /* 1 when argv holds --help or -h. */
 int mm_args_wants_help(int argc, char **argv);

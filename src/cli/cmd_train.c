@@ -27,7 +27,7 @@ static mm_status check_features(mm_train_config *c, const char *image_shape)
 /* Rows declared to be images start, unless told otherwise, from the start
  * that trained the best Fashion-MNIST models: SSC on the scattering
  * coefficients of 5,000 samples (README: Which start). */
-static void image_start(mm_train_config *c, const mm_arg *table, const char *image_shape)
+static void image_start(mm_train_config *c, mm_arg *table, const char *image_shape)
 {
     if (!image_shape || mm_args_seen(table, "--init"))
         return;
